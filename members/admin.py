@@ -1,0 +1,272 @@
+"""The secretariat's admin for the registry.
+
+Nothing is deleted here: people and organisations are deactivated, mandates are ended. Every change is kept in
+the history (the "History" button on each page).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ExportMixin, ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from modeltranslation.admin import TabbedTranslationAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .enums import Role
+from .models import Country, Mandate, Organisation, Person, Presidency, User
+from .resources import CountryResource, MandateResource, OrganisationResource, PersonResource
+
+
+class NoDeleteMixin:
+    """The registry keeps its history: deactivate or end instead of deleting."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class RegistryAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    formats = [CSV, XLSX]  # what the secretariat exchanges; used by the import/export mixins
+
+
+class TranslatedRegistryAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+    formats = [CSV, XLSX]
+
+
+# --- Filters ---------------------------------------------------------------------------------------------------
+
+
+class CurrentRoleFilter(admin.SimpleListFilter):
+    title = _("current role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return Role.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Role.values:
+            holders = Mandate.objects.current().filter(role=self.value()).values("person_id")
+            return queryset.filter(pk__in=holders)
+        return queryset
+
+
+class InOfficeOnFilter(admin.SimpleListFilter):
+    """Answers "who held which role on a given day?", e.g. who represented Belgium on 29 March 2022."""
+
+    title = _("in office on")
+    parameter_name = "in_office_on"
+    template = "admin/members/in_office_on_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.other_params = [
+            (key, value) for key, values in request.GET.lists() if key not in (self.parameter_name, "p") for value in values
+        ]
+        self.error = None
+
+    def lookups(self, request, model_admin):
+        return [("today", _("Today"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == "today":
+            day = timezone.localdate()
+        else:
+            try:
+                day = datetime.date.fromisoformat(value)
+            except ValueError:
+                messages.error(request, _("“%(value)s” is not a date; use YYYY-MM-DD.") % {"value": value})
+                return queryset
+        return queryset.active_on(day)
+
+
+# --- Inlines ---------------------------------------------------------------------------------------------------
+
+
+class MandateInline(admin.TabularInline):
+    model = Mandate
+    extra = 0
+    fields = ("role", "acting", "start_date", "end_date", "note")
+    show_change_link = True
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class PersonMandateInline(MandateInline):
+    fk_name = "person"
+    fields = ("organisation", "role", "acting", "start_date", "end_date", "note")
+    autocomplete_fields = ("organisation",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation__country")
+
+
+class OrganisationMandateInline(MandateInline):
+    fk_name = "organisation"
+    fields = ("person", "role", "acting", "start_date", "end_date", "note")
+    autocomplete_fields = ("person",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person")
+
+
+# --- Model admins ----------------------------------------------------------------------------------------------
+
+
+@admin.register(User)
+class UserAdmin(NoDeleteMixin, DjangoUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "person", "is_staff", "is_active", "last_login")
+    list_filter = ("is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "person__first_name", "person__last_name")
+    list_select_related = ("person",)
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Country)
+class CountryAdmin(ExportMixin, TranslatedRegistryAdmin):
+    resource_classes = [CountryResource]
+    list_display = ("code", "name", "is_eu_member", "participation")
+    list_filter = ("participation", "is_eu_member")
+    search_fields = ("code", "name")
+    ordering = ("code",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(ExportMixin, TranslatedRegistryAdmin):
+    resource_classes = [OrganisationResource]
+    list_display = ("name", "acronym", "country", "kind", "phone_24_7", "mailbox_24_7", "is_active")
+    list_filter = ("kind", "is_active", ("country", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "acronym", "country__code", "country__name")
+    list_select_related = ("country",)
+    autocomplete_fields = ("country",)
+    inlines = [OrganisationMandateInline]
+    actions = ["deactivate", "reactivate"]
+    fieldsets = (
+        (None, {"fields": ("kind", "country", "name", "acronym", "is_active")}),
+        (_("24/7 contact point"), {"fields": ("phone_24_7", "mailbox_24_7")}),
+        (_("Address"), {"fields": ("address", "website")}),
+    )
+
+    @admin.action(description=_("Deactivate the selected organisations"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        for organisation in queryset:
+            services.set_organisation_active(organisation, active=False)
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%d organisation deactivated.", "%d organisations deactivated.", count) % count
+        )
+
+    @admin.action(description=_("Reactivate the selected organisations"), permissions=["change"])
+    def reactivate(self, request, queryset):
+        for organisation in queryset:
+            services.set_organisation_active(organisation, active=True)
+        count = queryset.count()
+        self.message_user(
+            request, ngettext("%d organisation reactivated.", "%d organisations reactivated.", count) % count
+        )
+
+
+@admin.register(Person)
+class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
+    resource_classes = [PersonResource]
+    list_display = ("last_name", "first_name", "organisation", "country", "current_roles", "email", "is_active")
+    list_display_links = ("last_name", "first_name")
+    list_filter = (
+        ("organisation__country", admin.RelatedOnlyFieldListFilter),
+        CurrentRoleFilter,
+        "is_active",
+        "preferred_language",
+    )
+    search_fields = ("first_name", "last_name", "email", "organisation__name", "organisation__acronym")
+    autocomplete_fields = ("organisation", "user")
+    inlines = [PersonMandateInline]
+    actions = ["deactivate", "reactivate"]
+    fieldsets = (
+        (None, {"fields": ("first_name", "last_name", "title", "organisation", "is_active")}),
+        (_("Contact"), {"fields": ("email", "phone", "preferred_language")}),
+        (_("Portal"), {"fields": ("user",)}),
+    )
+
+    def get_import_data_kwargs(self, **kwargs):
+        # All or nothing: a row that turns invalid between the preview and the confirmation undoes the import.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def get_queryset(self, request):
+        current = Mandate.objects.current().order_by("role")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organisation__country")
+            .prefetch_related(Prefetch("mandates", queryset=current, to_attr="current_mandates"))
+        )
+
+    @admin.display(description=_("country"), ordering="organisation__country__code")
+    def country(self, person: Person):
+        return person.organisation.country or "—"
+
+    @admin.display(description=_("current roles"))
+    def current_roles(self, person: Person):
+        mandates = getattr(person, "current_mandates", None)
+        if mandates is None:
+            mandates = list(person.mandates.current())
+        return ", ".join(
+            str(m.get_role_display()) + (f" ({_('acting')})" if m.acting else "") for m in mandates
+        ) or "—"
+
+    @admin.action(description=_("Deactivate the selected people (their open mandates end today)"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        for person in queryset:
+            services.deactivate_person(person)
+        count = queryset.count()
+        self.message_user(request, ngettext("%d person deactivated.", "%d people deactivated.", count) % count)
+
+    @admin.action(description=_("Reactivate the selected people"), permissions=["change"])
+    def reactivate(self, request, queryset):
+        for person in queryset:
+            services.reactivate_person(person)
+        count = queryset.count()
+        self.message_user(request, ngettext("%d person reactivated.", "%d people reactivated.", count) % count)
+
+
+@admin.register(Mandate)
+class MandateAdmin(ExportMixin, RegistryAdmin):
+    resource_classes = [MandateResource]
+    list_display = ("person", "role", "acting", "organisation", "country", "start_date", "end_date")
+    list_filter = (
+        InOfficeOnFilter,
+        "role",
+        "acting",
+        ("organisation__country", admin.RelatedOnlyFieldListFilter),
+    )
+    search_fields = ("person__first_name", "person__last_name", "person__email", "organisation__name")
+    list_select_related = ("person", "organisation__country")
+    autocomplete_fields = ("person", "organisation")
+    date_hierarchy = "start_date"
+
+    @admin.display(description=_("country"), ordering="organisation__country__code")
+    def country(self, mandate: Mandate):
+        return mandate.organisation.country or "—"
+
+
+@admin.register(Presidency)
+class PresidencyAdmin(RegistryAdmin):
+    list_display = ("country", "start_date", "end_date", "representative")
+    list_select_related = ("country", "representative")
+    autocomplete_fields = ("country", "representative")

@@ -1,0 +1,207 @@
+"""Import and export of the registry (django-import-export).
+
+People are imported from CSV or XLSX: one row per person, matched on email (regardless of case) so a second
+import updates rather than duplicates. The admin shows a preview with every bad row and why; a file with any bad
+row cannot be confirmed, and the confirmed import runs in one transaction, so it is all or nothing.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields, resources, widgets
+
+from .enums import Language
+from .models import Country, Mandate, Organisation, Person
+
+LANGUAGE_ALIASES = {
+    **{code: code for code in Language.values},
+    **{label.lower(): code for code, label in Language.choices},
+    "english": "en",
+    "french": "fr",
+    "dutch": "nl",
+    "german": "de",
+    "francais": "fr",
+    "néerlandais": "nl",
+    "allemand": "de",
+    "frans": "fr",
+    "engels": "en",
+    "duits": "de",
+}
+
+
+class OrganisationWidget(widgets.ForeignKeyWidget):
+    """Finds an organisation by its acronym or its English name, as people write them in a spreadsheet."""
+
+    def __init__(self):
+        super().__init__(Organisation)
+
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip()
+        if not text:
+            raise ValueError(_("The organisation is missing."))
+        matches = list(
+            Organisation.objects.filter(
+                Q(acronym_en__iexact=text) | Q(name_en__iexact=text) | Q(acronym__iexact=text) | Q(name__iexact=text)
+            ).distinct()[:2]
+        )
+        if not matches:
+            raise ValueError(
+                _("Unknown organisation “%(value)s”: give its acronym or English name as in the registry.")
+                % {"value": text}
+            )
+        if len(matches) > 1:
+            raise ValueError(_("“%(value)s” matches more than one organisation: use its full name.") % {"value": text})
+        return matches[0]
+
+    def render(self, value, obj=None, **kwargs):
+        return (value.acronym or value.name) if value else ""
+
+
+class LanguageWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        text = str(value or "").strip().lower()
+        if not text:
+            return Language.EN
+        if text not in LANGUAGE_ALIASES:
+            raise ValueError(
+                _("Unknown language “%(value)s”: use en, fr, nl or de.") % {"value": str(value).strip()}
+            )
+        return LANGUAGE_ALIASES[text]
+
+    def render(self, value, obj=None, **kwargs):
+        return value or ""
+
+
+class PersonResource(resources.ModelResource):
+    email = fields.Field(attribute="email", column_name="email")
+    first_name = fields.Field(attribute="first_name", column_name="first_name")
+    last_name = fields.Field(attribute="last_name", column_name="last_name")
+    title = fields.Field(attribute="title_en", column_name="title")
+    phone = fields.Field(attribute="phone", column_name="phone")
+    preferred_language = fields.Field(
+        attribute="preferred_language", column_name="preferred_language", widget=LanguageWidget()
+    )
+    organisation = fields.Field(attribute="organisation", column_name="organisation", widget=OrganisationWidget())
+    country = fields.Field(column_name="country", readonly=True)
+    current_roles = fields.Field(column_name="current_roles", readonly=True)
+    is_active = fields.Field(attribute="is_active", column_name="active", readonly=True, widget=widgets.BooleanWidget())
+
+    class Meta:
+        model = Person
+        import_id_fields = ("email",)
+        fields = (
+            "email",
+            "first_name",
+            "last_name",
+            "title",
+            "phone",
+            "preferred_language",
+            "organisation",
+            "country",
+            "current_roles",
+            "is_active",
+        )
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+    def before_import(self, dataset, **kwargs):
+        self._emails_seen: dict[str, int] = {}
+        missing = {"email", "first_name", "last_name", "organisation"} - set(dataset.headers or [])
+        if missing:
+            raise ValidationError(
+                _("The file lacks the column(s): %(columns)s.") % {"columns": ", ".join(sorted(missing))}
+            )
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        email = str(row.get("email") or "").strip()
+        row["email"] = email
+        if not email:
+            raise ValidationError({"email": _("The email address is missing.")})
+        key = email.lower()
+        if key in self._emails_seen:
+            raise ValidationError(
+                {
+                    "email": _("%(email)s appears twice in the file (rows %(first)s and %(second)s).")
+                    % {"email": email, "first": self._emails_seen[key], "second": row_number}
+                }
+            )
+        self._emails_seen[key] = row_number
+
+    def get_instance(self, instance_loader, row):
+        return Person.objects.filter(email__iexact=row.get("email", "")).first()
+
+    def get_queryset(self):
+        return Person.objects.select_related("organisation__country").prefetch_related("mandates")
+
+    def dehydrate_country(self, person: Person) -> str:
+        return person.organisation.country.code if person.organisation.country_id else ""
+
+    def dehydrate_current_roles(self, person: Person) -> str:
+        today = timezone.localdate()
+        return ", ".join(
+            sorted({str(m.get_role_display()) for m in person.mandates.all() if m.is_active_on(today)})
+        )
+
+
+class CountryResource(resources.ModelResource):
+    class Meta:
+        model = Country
+        fields = ("code", "name_en", "name_fr", "name_nl", "name_de", "is_eu_member", "participation")
+        export_order = fields
+
+
+class OrganisationResource(resources.ModelResource):
+    country = fields.Field(
+        attribute="country", column_name="country", widget=widgets.ForeignKeyWidget(Country, field="code")
+    )
+
+    class Meta:
+        model = Organisation
+        fields = (
+            "id",
+            "kind",
+            "country",
+            "name_en",
+            "name_fr",
+            "name_nl",
+            "name_de",
+            "acronym_en",
+            "phone_24_7",
+            "mailbox_24_7",
+            "address",
+            "website",
+            "is_active",
+        )
+        export_order = fields
+
+    def get_queryset(self):
+        return Organisation.objects.select_related("country")
+
+
+class MandateResource(resources.ModelResource):
+    person = fields.Field(column_name="person", readonly=True)
+    email = fields.Field(attribute="person__email", column_name="email", readonly=True)
+    organisation = fields.Field(column_name="organisation", readonly=True)
+    country = fields.Field(column_name="country", readonly=True)
+
+    class Meta:
+        model = Mandate
+        fields = ("person", "email", "organisation", "country", "role", "acting", "start_date", "end_date", "note")
+        export_order = fields
+
+    def get_queryset(self):
+        return Mandate.objects.select_related("person", "organisation__country")
+
+    def dehydrate_person(self, mandate: Mandate) -> str:
+        return mandate.person.full_name
+
+    def dehydrate_organisation(self, mandate: Mandate) -> str:
+        return mandate.organisation.acronym or mandate.organisation.name
+
+    def dehydrate_country(self, mandate: Mandate) -> str:
+        return mandate.organisation.country.code if mandate.organisation.country_id else ""

@@ -1,0 +1,172 @@
+import datetime
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from members.enums import Role
+from members.models import Country, Mandate, Organisation, Person, Presidency
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+REGISTRY_MODELS = [Country, Organisation, Person, Mandate, Presidency]
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:members_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def network(db):
+    belgium = factories.country("BE", name_en="Belgium", name_fr="Belgique")
+    director = factories.director(belgium, first_name="Bart", last_name="Raeymaekers")
+    factories.mandate(factories.person(director.organisation), role=Role.DEPUTY)
+    return director
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS)
+def test_secretariat_can_open_list_and_add_pages(staff_client, network, model):
+    assert staff_client.get(_url(model, "changelist")).status_code == 200
+    assert staff_client.get(_url(model, "add")).status_code == 200
+
+
+def test_person_page_has_translation_tabs_history_and_mandates_inline(staff_client, network):
+    response = staff_client.get(_url(Person, "change", network.pk))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "id_title_fr" in content and "id_title_de" in content
+    assert "vendor/jquery-ui/jquery-ui.min.js" in content  # vendored, never from a CDN
+    assert "googleapis" not in content
+    assert "mandates-TOTAL_FORMS" in content
+    assert staff_client.get(_url(Person, "history", network.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", REGISTRY_MODELS)
+def test_nothing_in_the_registry_can_be_deleted_through_the_admin(staff_client, network, model):
+    obj = model.objects.first() or factories.country("FR")
+    if model is Presidency:
+        obj = Presidency.objects.create(country=factories.country("FR"), start_date=D(2022, 1, 1), end_date=D(2022, 6, 30))
+    assert staff_client.get(_url(model, "delete", obj.pk)).status_code == 403
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_deactivate_action_keeps_the_person(staff_client, network):
+    response = staff_client.post(
+        _url(Person, "changelist"), {"action": "deactivate", "_selected_action": [network.pk]}, follow=True
+    )
+    assert "1 person deactivated." in response.content.decode()
+    network.refresh_from_db()
+    assert network.is_active is False
+    assert network.mandates.get().end_date is not None
+
+
+def test_people_can_be_filtered_by_country_role_and_active(staff_client, network):
+    factories.director(factories.country("FR"), last_name="Dubois")
+    belgium = Country.objects.get(code="BE")
+    response = staff_client.get(
+        _url(Person, "changelist"), {"organisation__country__id__exact": belgium.pk, "role": Role.DIRECTOR_GENERAL}
+    )
+    assert [p.last_name for p in response.context["cl"].result_list] == ["Raeymaekers"]
+    response = staff_client.get(_url(Person, "changelist"), {"q": "dubois"})
+    assert [p.last_name for p in response.context["cl"].result_list] == ["Dubois"]
+
+
+def test_in_office_on_filter_answers_who_represented_a_country_on_a_day(staff_client, network):
+    from members import services
+
+    successor = factories.person(network.organisation, first_name="Nora", last_name="Successor")
+    services.appoint(successor, role=Role.DIRECTOR_GENERAL, start_date=D(2023, 1, 1))
+
+    response = staff_client.get(_url(Mandate, "changelist"), {"in_office_on": "2022-03-29", "role__exact": "director_general"})
+    assert [m.person.last_name for m in response.context["cl"].result_list] == ["Raeymaekers"]
+    response = staff_client.get(_url(Mandate, "changelist"), {"in_office_on": "2023-03-29", "role__exact": "director_general"})
+    assert [m.person.last_name for m in response.context["cl"].result_list] == ["Successor"]
+    response = staff_client.get(_url(Mandate, "changelist"), {"in_office_on": "not-a-date"}, follow=True)
+    assert "“not-a-date” is not a date; use YYYY-MM-DD." in response.content.decode()
+
+
+def test_people_list_queries_do_not_grow_with_the_number_of_people(staff_client, network, django_assert_max_num_queries):
+    def count_queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert staff_client.get(_url(Person, "changelist")).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count_queries()
+    for _ in range(30):
+        factories.director()
+    assert count_queries() == few
+
+
+def _export(staff_client, model, file_format_index):
+    form = staff_client.get(_url(model, "export")).context["form"]
+    data = {name: "on" for name, field in form.fields.items() if getattr(field, "is_selectable_field", False)}
+    data.update({"format": file_format_index, "resource": 0})
+    response = staff_client.post(_url(model, "export"), data)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    return response
+
+
+def test_people_export_as_csv_and_xlsx(staff_client, network):
+    csv_text = _export(staff_client, Person, 0).content.decode("utf-8-sig")
+    header, *rows = csv_text.strip().splitlines()
+    assert header == "email,first_name,last_name,title,phone,preferred_language,organisation,country,current_roles,active"
+    assert any("Raeymaekers" in row and ",BE,Director-general," in row for row in rows)
+
+    xlsx = _export(staff_client, Person, 1).content
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    assert sheet["A1"].value == "email"
+    assert sheet.max_row == Person.objects.count() + 1
+
+
+def _import(staff_client, csv_text: str):
+    upload = io.BytesIO(csv_text.encode())
+    upload.name = "people.csv"
+    return staff_client.post(_url(Person, "import"), {"format": 0, "import_file": upload, "resource": 0})
+
+
+def test_import_with_bad_rows_names_each_row_and_why_and_writes_nothing(staff_client, network):
+    before = list(Person.objects.order_by("pk").values_list("email", "first_name"))
+    code = network.organisation.acronym
+    response = _import(
+        staff_client,
+        "email,first_name,last_name,organisation,preferred_language\n"
+        f"new.person@example.org,New,Person,{code},fr\n"
+        f"bad-address,Bad,Email,{code},en\n"
+        f"unknown@example.org,Unknown,Org,NOPE,en\n"
+        f"lang@example.org,Odd,Language,{code},klingon\n"
+        f"NEW.PERSON@example.org,Twice,Listed,{code},nl\n",
+    )
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter a valid email address." in content
+    assert "Unknown organisation “NOPE”: give its acronym or English name as in the registry." in content
+    assert "Unknown language “klingon”: use en, fr, nl or de." in content
+    assert "NEW.PERSON@example.org appears twice in the file (rows 1 and 5)." in content
+    assert response.context.get("confirm_form") is None  # cannot be confirmed
+    assert list(Person.objects.order_by("pk").values_list("email", "first_name")) == before
+
+
+def test_valid_import_previews_then_creates_and_updates_matching_email_regardless_of_case(staff_client, network):
+    code = network.organisation.acronym
+    response = _import(
+        staff_client,
+        "email,first_name,last_name,title,organisation,preferred_language,phone\n"
+        f"{network.email.upper()},Bart,Raeymaekers,Director-General,{code},nl,+32 2 555 00 01\n"
+        f"kadri.tamm@example.org,Kadri,Tamm,,{code},English,\n",
+    )
+    assert Person.objects.filter(email="kadri.tamm@example.org").count() == 0  # preview only
+    confirm = response.context["confirm_form"]
+    response = staff_client.post(_url(Person, "process_import"), confirm.initial, follow=True)
+    assert response.status_code == 200
+    assert Person.objects.count() == 3
+    network.refresh_from_db()
+    assert network.phone == "+32 2 555 00 01"
+    assert network.title_en == "Director-General"
+    assert Person.objects.get(email="kadri.tamm@example.org").preferred_language == "en"
