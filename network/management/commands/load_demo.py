@@ -1,0 +1,58 @@
+"""``manage.py load_demo``: the demo network of spring 2022, created where missing (running it twice changes
+nothing), ending with how to log in."""
+
+import os
+import secrets
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from members import demo as members_demo
+from members.models import Country, Mandate, Organisation, Person, Presidency
+from members.services import open_account
+
+
+class Command(BaseCommand):
+    help = "Load the demo network (the public record of spring 2022). Only creates what is missing."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            created = members_demo.load()
+            logins = self._accounts()
+
+        totals = {
+            "countries": Country.objects.count(),
+            "organisations": Organisation.objects.count(),
+            "people": Person.objects.count(),
+            "mandates": Mandate.objects.count(),
+            "presidencies": Presidency.objects.count(),
+        }
+        self.stdout.write("Demo network:")
+        for name, total in totals.items():
+            self.stdout.write(f"  {name:<15} {total:>6}   ({created.get(name, 0)} new)")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Log in at /admin/ (secretariat) or /accounts/login/ (portal):"))
+        for label, email, password in logins:
+            shown = password or "unchanged since the demo was first loaded (set DEMO_PASSWORD and rerun to choose one)"
+            self.stdout.write(f"  {label:<12} {email}   password: {shown}")
+
+    def _accounts(self):
+        wanted = os.environ.get("DEMO_PASSWORD", "")
+        logins = []
+        for label, email, staff in (
+            ("secretariat", members_demo.SECRETARIAT_LOGIN, True),
+            ("director", members_demo.DIRECTOR_LOGIN, False),
+        ):
+            person = Person.objects.get(email__iexact=email)
+            had_password = bool(person.user_id and person.user.has_usable_password())
+            user = open_account(person, staff=staff)
+            password = None
+            if wanted and not user.check_password(wanted):
+                password = wanted
+            elif not had_password:
+                password = wanted or secrets.token_urlsafe(12)
+            if password:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            logins.append((label, email, password))
+        return logins

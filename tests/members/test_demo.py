@@ -1,0 +1,78 @@
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+
+from members import services
+from members.enums import OrganisationKind, Participation, Role
+from members.models import Country, Mandate, Organisation, Person, Presidency, User
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+
+
+def _counts():
+    models = (Country, Organisation, Person, Mandate, Presidency, User)
+    return {m.__name__: m.objects.count() for m in models} | {
+        f"history-{m.__name__}": m.history.count() for m in (Country, Organisation, Person, Mandate, Presidency)
+    }
+
+
+def _load(**env):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_load_demo_twice_gives_the_same_counts_and_changes_nothing(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    _load()
+    first = _counts()
+    passwords = dict(User.objects.values_list("email", "password"))
+    output = _load()
+    assert _counts() == first
+    assert dict(User.objects.values_list("email", "password")) == passwords
+    assert "countries           23   (0 new)" in output
+
+
+def test_demo_network_is_the_one_of_the_public_record(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    _load()
+    assert Country.objects.filter(participation=Participation.MEMBER).count() == 23
+    assert Organisation.objects.filter(kind=OrganisationKind.CRISIS_CENTRE).count() == 23
+    belgium = Country.objects.get(code="BE")
+    chair = services.representatives(belgium, on=D(2022, 3, 29)).get()
+    assert chair.person.full_name == "Bart Raeymaekers"
+    assert chair.organisation.name_nl == "Nationaal Crisiscentrum"
+    secretariat = Organisation.objects.get(kind=OrganisationKind.SECRETARIAT)
+    assert secretariat.name_nl == "Secretariaat-generaal van de Benelux Unie"
+    assert Person.objects.get(last_name="de Muyser").organisation == secretariat
+    presidency = services.presidency_on(D(2022, 3, 29))
+    assert presidency.country.code == "FR"
+    assert presidency.representative.mandates.active_on(D(2022, 3, 29)).get().role == Role.OBSERVER
+    relex = Organisation.objects.get(kind=OrganisationKind.EU_BODY)
+    assert "External Relations" in relex.name_en and relex.country is None
+    # every country had exactly one director-general on 29 March 2022, and every address is fictitious
+    for country in Country.objects.all():
+        assert services.representatives(country, on=D(2022, 3, 29)).count() == 1, country.code
+    assert all(email.endswith("example.org") for email in Person.objects.values_list("email", flat=True))
+
+
+def test_load_demo_prints_how_to_log_in(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    output = _load()
+    assert "secretariat  sarah.peeters@example.org   password: demo-password-for-tests" in output
+    assert "director     claire.dubois@example.org   password: demo-password-for-tests" in output
+    staff = User.objects.get(email="sarah.peeters@example.org")
+    assert staff.is_staff and staff.check_password("demo-password-for-tests")
+    assert not User.objects.get(email="claire.dubois@example.org").is_staff
+
+
+def test_load_demo_generates_a_password_when_none_is_given(monkeypatch):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    output = _load()
+    line = next(line for line in output.splitlines() if "claire.dubois@example.org" in line)
+    password = line.split("password: ")[1]
+    assert len(password) >= 12
+    assert User.objects.get(email="claire.dubois@example.org").check_password(password)
