@@ -67,7 +67,10 @@ class InOfficeOnFilter(admin.SimpleListFilter):
     def __init__(self, request, params, model, model_admin):
         super().__init__(request, params, model, model_admin)
         self.other_params = [
-            (key, value) for key, values in request.GET.lists() if key not in (self.parameter_name, "p") for value in values
+            (key, value)
+            for key, values in request.GET.lists()
+            if key not in (self.parameter_name, "p")
+            for value in values
         ]
         self.error = None
 
@@ -226,11 +229,11 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
         mandates = getattr(person, "current_mandates", None)
         if mandates is None:
             mandates = list(person.mandates.current())
-        return ", ".join(
-            str(m.get_role_display()) + (f" ({_('acting')})" if m.acting else "") for m in mandates
-        ) or "—"
+        return ", ".join(str(m.get_role_display()) + (f" ({_('acting')})" if m.acting else "") for m in mandates) or "—"
 
-    @admin.action(description=_("Deactivate the selected people (their open mandates end today)"), permissions=["change"])
+    @admin.action(
+        description=_("Deactivate the selected people (their open mandates end today)"), permissions=["change"]
+    )
     def deactivate(self, request, queryset):
         for person in queryset:
             services.deactivate_person(person)

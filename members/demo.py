@@ -354,20 +354,50 @@ TITLES = {
         ("Director-General", "Directrice générale", "Directeur-generaal", "Generaldirektorin"),
     ),
     "deputy": (
-        ("Deputy Director-General", "Directeur général adjoint", "Adjunct-directeur-generaal", "Stellvertretender Generaldirektor"),
-        ("Deputy Director-General", "Directrice générale adjointe", "Adjunct-directeur-generaal", "Stellvertretende Generaldirektorin"),
+        (
+            "Deputy Director-General",
+            "Directeur général adjoint",
+            "Adjunct-directeur-generaal",
+            "Stellvertretender Generaldirektor",
+        ),
+        (
+            "Deputy Director-General",
+            "Directrice générale adjointe",
+            "Adjunct-directeur-generaal",
+            "Stellvertretende Generaldirektorin",
+        ),
     ),
     "assistant": (
         ("Executive Assistant", "Assistant de direction", "Directieassistent", "Direktionsassistent"),
         ("Executive Assistant", "Assistante de direction", "Directieassistente", "Direktionsassistentin"),
     ),
     "liaison": (
-        ("Presidency Liaison Officer", "Chargé de liaison de la Présidence", "Verbindingsofficier van het Voorzitterschap", "Verbindungsbeamter des Vorsitzes"),
-        ("Presidency Liaison Officer", "Chargée de liaison de la Présidence", "Verbindingsofficier van het Voorzitterschap", "Verbindungsbeamtin des Vorsitzes"),
+        (
+            "Presidency Liaison Officer",
+            "Chargé de liaison de la Présidence",
+            "Verbindingsofficier van het Voorzitterschap",
+            "Verbindungsbeamter des Vorsitzes",
+        ),
+        (
+            "Presidency Liaison Officer",
+            "Chargée de liaison de la Présidence",
+            "Verbindingsofficier van het Voorzitterschap",
+            "Verbindungsbeamtin des Vorsitzes",
+        ),
     ),
     "advisor": (
-        ("Crisis Response Adviser", "Conseiller en réaction aux crises", "Adviseur crisisrespons", "Berater für Krisenreaktion"),
-        ("Crisis Response Adviser", "Conseillère en réaction aux crises", "Adviseur crisisrespons", "Beraterin für Krisenreaktion"),
+        (
+            "Crisis Response Adviser",
+            "Conseiller en réaction aux crises",
+            "Adviseur crisisrespons",
+            "Berater für Krisenreaktion",
+        ),
+        (
+            "Crisis Response Adviser",
+            "Conseillère en réaction aux crises",
+            "Adviseur crisisrespons",
+            "Beraterin für Krisenreaktion",
+        ),
     ),
     "sg": (
         ("Secretary-General", "Secrétaire général", "Secretaris-generaal", "Generalsekretär"),

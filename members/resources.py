@@ -66,9 +66,7 @@ class LanguageWidget(widgets.Widget):
         if not text:
             return Language.EN
         if text not in LANGUAGE_ALIASES:
-            raise ValueError(
-                _("Unknown language “%(value)s”: use en, fr, nl or de.") % {"value": str(value).strip()}
-            )
+            raise ValueError(_("Unknown language “%(value)s”: use en, fr, nl or de.") % {"value": str(value).strip()})
         return LANGUAGE_ALIASES[text]
 
     def render(self, value, obj=None, **kwargs):
@@ -143,9 +141,7 @@ class PersonResource(resources.ModelResource):
 
     def dehydrate_current_roles(self, person: Person) -> str:
         today = timezone.localdate()
-        return ", ".join(
-            sorted({str(m.get_role_display()) for m in person.mandates.all() if m.is_active_on(today)})
-        )
+        return ", ".join(sorted({str(m.get_role_display()) for m in person.mandates.all() if m.is_active_on(today)}))
 
 
 class CountryResource(resources.ModelResource):

@@ -9,9 +9,57 @@ from members.enums import OrganisationKind, Role
 from members.models import Country, Mandate, Organisation, Person, User
 
 _seq = itertools.count(1)
-_codes = iter(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
-               "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "NO", "CH", "IS", "LI", "UA",
-               "MD", "RS", "ME", "MK", "AL", "BA", "GE", "AM", "TR", "GB", "AD", "MC", "SM", "VA", "XK"])
+_codes = iter(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "NO",
+        "CH",
+        "IS",
+        "LI",
+        "UA",
+        "MD",
+        "RS",
+        "ME",
+        "MK",
+        "AL",
+        "BA",
+        "GE",
+        "AM",
+        "TR",
+        "GB",
+        "AD",
+        "MC",
+        "SM",
+        "VA",
+        "XK",
+    ]
+)
 
 
 def country(code: str | None = None, **kwargs) -> Country:

@@ -110,8 +110,20 @@ def gunicorn(env: dict[str, str], workers: int = 1, log_path: Path | None = None
 @contextlib.contextmanager
 def celery_worker(env: dict[str, str], log_path: Path | None = None, concurrency: int = 2, name: str = "w1"):
     args = [
-        str(BIN / "celery"), "-A", "network", "worker", "--loglevel", "INFO", "--concurrency", str(concurrency),
-        "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle", "--pool", "prefork",
+        str(BIN / "celery"),
+        "-A",
+        "network",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        f"{name}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--pool",
+        "prefork",
     ]
     with process(args, env, log_path) as proc:
         yield proc

@@ -48,7 +48,9 @@ def test_person_page_has_translation_tabs_history_and_mandates_inline(staff_clie
 def test_nothing_in_the_registry_can_be_deleted_through_the_admin(staff_client, network, model):
     obj = model.objects.first() or factories.country("FR")
     if model is Presidency:
-        obj = Presidency.objects.create(country=factories.country("FR"), start_date=D(2022, 1, 1), end_date=D(2022, 6, 30))
+        obj = Presidency.objects.create(
+            country=factories.country("FR"), start_date=D(2022, 1, 1), end_date=D(2022, 6, 30)
+        )
     assert staff_client.get(_url(model, "delete", obj.pk)).status_code == 403
     assert model.objects.filter(pk=obj.pk).exists()
 
@@ -80,15 +82,21 @@ def test_in_office_on_filter_answers_who_represented_a_country_on_a_day(staff_cl
     successor = factories.person(network.organisation, first_name="Nora", last_name="Successor")
     services.appoint(successor, role=Role.DIRECTOR_GENERAL, start_date=D(2023, 1, 1))
 
-    response = staff_client.get(_url(Mandate, "changelist"), {"in_office_on": "2022-03-29", "role__exact": "director_general"})
+    response = staff_client.get(
+        _url(Mandate, "changelist"), {"in_office_on": "2022-03-29", "role__exact": "director_general"}
+    )
     assert [m.person.last_name for m in response.context["cl"].result_list] == ["Raeymaekers"]
-    response = staff_client.get(_url(Mandate, "changelist"), {"in_office_on": "2023-03-29", "role__exact": "director_general"})
+    response = staff_client.get(
+        _url(Mandate, "changelist"), {"in_office_on": "2023-03-29", "role__exact": "director_general"}
+    )
     assert [m.person.last_name for m in response.context["cl"].result_list] == ["Successor"]
     response = staff_client.get(_url(Mandate, "changelist"), {"in_office_on": "not-a-date"}, follow=True)
     assert "“not-a-date” is not a date; use YYYY-MM-DD." in response.content.decode()
 
 
-def test_people_list_queries_do_not_grow_with_the_number_of_people(staff_client, network, django_assert_max_num_queries):
+def test_people_list_queries_do_not_grow_with_the_number_of_people(
+    staff_client, network, django_assert_max_num_queries
+):
     def count_queries():
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
@@ -116,7 +124,9 @@ def _export(staff_client, model, file_format_index):
 def test_people_export_as_csv_and_xlsx(staff_client, network):
     csv_text = _export(staff_client, Person, 0).content.decode("utf-8-sig")
     header, *rows = csv_text.strip().splitlines()
-    assert header == "email,first_name,last_name,title,phone,preferred_language,organisation,country,current_roles,active"
+    assert (
+        header == "email,first_name,last_name,title,phone,preferred_language,organisation,country,current_roles,active"
+    )
     assert any("Raeymaekers" in row and ",BE,Director-general," in row for row in rows)
 
     xlsx = _export(staff_client, Person, 1).content

@@ -15,7 +15,9 @@ D = datetime.date
 
 def test_person_email_is_unique_regardless_of_case():
     first = factories.person(email="Anna.Lindqvist@example.org")
-    duplicate = Person(first_name="A", last_name="L", email="anna.lindqvist@EXAMPLE.org", organisation=first.organisation)
+    duplicate = Person(
+        first_name="A", last_name="L", email="anna.lindqvist@EXAMPLE.org", organisation=first.organisation
+    )
 
     with pytest.raises(ValidationError) as error:
         duplicate.full_clean()
@@ -38,7 +40,11 @@ def test_country_code_is_stored_upper_case():
 def test_mandate_that_ends_before_it_starts_is_refused_by_form_and_database():
     person = factories.person()
     mandate = Mandate(
-        person=person, organisation=person.organisation, role=Role.DEPUTY, start_date=D(2022, 5, 1), end_date=D(2022, 4, 1)
+        person=person,
+        organisation=person.organisation,
+        role=Role.DEPUTY,
+        start_date=D(2022, 5, 1),
+        end_date=D(2022, 4, 1),
     )
     with pytest.raises(ValidationError) as error:
         mandate.full_clean()
@@ -52,7 +58,9 @@ def test_overlapping_director_general_mandates_for_one_organisation_are_refused(
     first = factories.person(first_name="Bart", last_name="Raeymaekers")
     factories.mandate(first, start_date=D(2018, 1, 1))
     second = factories.person(first.organisation)
-    clash = Mandate(person=second, organisation=first.organisation, role=Role.DIRECTOR_GENERAL, start_date=D(2022, 1, 1))
+    clash = Mandate(
+        person=second, organisation=first.organisation, role=Role.DIRECTOR_GENERAL, start_date=D(2022, 1, 1)
+    )
 
     with pytest.raises(ValidationError) as error:
         clash.full_clean()
@@ -79,7 +87,9 @@ def test_acting_director_general_may_overlap_the_director_general():
 def test_only_a_director_general_can_be_acting():
     person = factories.person()
     with pytest.raises(ValidationError) as error:
-        Mandate(person=person, organisation=person.organisation, role=Role.DEPUTY, acting=True, start_date=D(2022, 1, 1)).full_clean()
+        Mandate(
+            person=person, organisation=person.organisation, role=Role.DEPUTY, acting=True, start_date=D(2022, 1, 1)
+        ).full_clean()
     assert error.value.message_dict["acting"] == ["Only a director-general can be acting."]
 
 
@@ -141,7 +151,9 @@ def test_overlapping_presidencies_are_refused():
 def test_presidency_on_a_day():
     from members.models import Presidency
 
-    france = Presidency.objects.create(country=factories.country("FR"), start_date=D(2022, 1, 1), end_date=D(2022, 6, 30))
+    france = Presidency.objects.create(
+        country=factories.country("FR"), start_date=D(2022, 1, 1), end_date=D(2022, 6, 30)
+    )
     assert services.presidency_on(D(2022, 3, 29)) == france
     assert services.presidency_on(D(2022, 7, 1)) is None
 

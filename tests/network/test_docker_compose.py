@@ -64,7 +64,9 @@ def test_every_setting_is_in_the_readme_table_and_the_example_env():
     readme = (ROOT / "README.md").read_text()
     table = {m for m in re.findall(r"^\| `([A-Z_]+)` \|", readme, flags=re.M)}
     assert names - table == set(), "settings missing from the README table"
-    assert table - names - {"DEMO_PASSWORD", "CI", "TEST_REDIS_URL"} == set(), "README documents settings the code lacks"
+    assert table - names - {"DEMO_PASSWORD", "CI", "TEST_REDIS_URL"} == set(), (
+        "README documents settings the code lacks"
+    )
     documented_in_env = set(_env_example())
     for required in ("DJANGO_SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_HOST", "SITE_URL", "DEFAULT_FROM_EMAIL"):
         assert required in documented_in_env
