@@ -192,6 +192,9 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Meeting documents: the largest file accepted, in megabytes (types are fixed in meetings/documents.py).
+DOCUMENT_MAX_MB = env.int("DOCUMENT_MAX_MB", default=20)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour, opted into now
 
 

@@ -6,64 +6,47 @@ import datetime
 import itertools
 
 from members.enums import OrganisationKind, Role
+from members.iso3166 import ALPHA_2
 from members.models import Country, Mandate, Organisation, Person, User
 
+# European codes first, so test data reads naturally.
+PREFERRED_CODES = [
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+]
+
 _seq = itertools.count(1)
-_codes = iter(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "HR",
-        "CY",
-        "CZ",
-        "DK",
-        "EE",
-        "FI",
-        "FR",
-        "DE",
-        "GR",
-        "HU",
-        "IE",
-        "IT",
-        "LV",
-        "LT",
-        "LU",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SK",
-        "SI",
-        "ES",
-        "SE",
-        "NO",
-        "CH",
-        "IS",
-        "LI",
-        "UA",
-        "MD",
-        "RS",
-        "ME",
-        "MK",
-        "AL",
-        "BA",
-        "GE",
-        "AM",
-        "TR",
-        "GB",
-        "AD",
-        "MC",
-        "SM",
-        "VA",
-        "XK",
-    ]
-)
 
 
 def country(code: str | None = None, **kwargs) -> Country:
-    code = code or next(_codes)
+    if code is None:
+        taken = set(Country.objects.values_list("code", flat=True))
+        code = next(c for c in PREFERRED_CODES + sorted(ALPHA_2) if c not in taken)
     existing = Country.objects.filter(code=code).first()
     if existing:
         return existing
@@ -108,3 +91,37 @@ def staff_user(email: str = "staff@example.org", password: str = "correct horse 
     user = User.objects.create_user(email=email, password=password, is_staff=True)
     user.groups.add(ensure_secretariat_group())
     return user
+
+
+# --- Meetings --------------------------------------------------------------------------------------------------
+
+BRUSSELS = __import__("zoneinfo").ZoneInfo("Europe/Brussels")
+
+
+def meeting(**kwargs):
+    from meetings.enums import MeetingFormat
+    from meetings.models import Meeting
+
+    start = kwargs.pop("starts_at", None) or datetime.datetime(2027, 4, 28, 9, 30, tzinfo=BRUSSELS)
+    kwargs.setdefault("title_en", "Spring meeting")
+    kwargs.setdefault("format", MeetingFormat.IN_PERSON)
+    kwargs.setdefault("ends_at", start + datetime.timedelta(hours=7))
+    if kwargs["format"] != MeetingFormat.VIRTUAL:
+        kwargs.setdefault("venue_name", "National Crisis Centre")
+        kwargs.setdefault("venue_city", "Brussels")
+    if kwargs["format"] != MeetingFormat.IN_PERSON:
+        kwargs.setdefault("video_link", "https://meet.example.org/dg")
+    m = Meeting(starts_at=start, **kwargs)
+    m.full_clean()
+    m.save()
+    return m
+
+
+def invitation(meeting_obj, person_obj, **kwargs):
+    from meetings.enums import Capacity
+    from meetings.models import Invitation
+
+    kwargs.setdefault("capacity", Capacity.MEMBER)
+    if kwargs["capacity"] == Capacity.MEMBER:
+        kwargs.setdefault("country", person_obj.organisation.country)
+    return Invitation.objects.create(meeting=meeting_obj, person=person_obj, **kwargs)

@@ -1,0 +1,327 @@
+"""The rules of meetings, through the service layer every caller uses."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from meetings import services
+from meetings.enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence
+from meetings.models import Attendance, Invitation, Meeting, MeetingChange, SeatAllowance
+from members.enums import OrganisationKind, Participation, Role
+from members.models import Presidency
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+BEFORE = time_machine.travel(datetime.datetime(2027, 3, 1, 12, 0, tzinfo=factories.BRUSSELS), tick=False)
+AFTER = time_machine.travel(datetime.datetime(2027, 4, 29, 12, 0, tzinfo=factories.BRUSSELS), tick=False)
+
+
+@pytest.fixture
+def network():
+    """Three member countries, one observer country, an EU body, a Presidency and a secretariat."""
+    be, fr, de = factories.country("BE"), factories.country("FR"), factories.country("DE")
+    ch = factories.country("CH", participation=Participation.OBSERVER, is_eu_member=False)
+    directors = {c.code: factories.director(c) for c in (be, fr, de, ch)}
+    # Germany's crisis centre has an acting director-general besides the appointed one: one seat only.
+    factories.mandate(factories.person(directors["DE"].organisation), acting=True, start_date=D(2026, 1, 1))
+    council = factories.organisation(None, kind=OrganisationKind.EU_BODY, name_en="Council", acronym_en="GSC")
+    council_observer = factories.person(council)
+    factories.mandate(council_observer, role=Role.OBSERVER)
+    presidency_rep = factories.person(factories.organisation(factories.country("LT")))
+    Presidency.objects.create(
+        country=presidency_rep.organisation.country,
+        start_date=D(2027, 1, 1),
+        end_date=D(2027, 6, 30),
+        representative=presidency_rep,
+    )
+    return {"directors": directors, "council": council_observer, "presidency": presidency_rep}
+
+
+def test_invite_network_invites_directors_presidency_and_observers(network):
+    meeting = factories.meeting()
+    planned, skipped = services.network_invitees(meeting)
+    assert skipped == []
+    by_person = {p.person: p.capacity for p in planned}
+    assert by_person == {
+        network["directors"]["BE"]: Capacity.MEMBER,
+        network["directors"]["FR"]: Capacity.MEMBER,
+        network["directors"]["DE"]: Capacity.MEMBER,
+        network["directors"]["CH"]: Capacity.OBSERVER,
+        network["presidency"]: Capacity.OBSERVER,
+        network["council"]: Capacity.OBSERVER,
+    }
+    invitations = services.invite_network(meeting)
+    assert len(invitations) == 6
+    assert meeting.invitations.get(person=network["directors"]["FR"]).country.code == "FR"
+    assert meeting.invitations.get(person=network["council"]).country is None
+
+
+def test_invite_network_skips_people_already_invited_and_taken_seats(network):
+    meeting = factories.meeting()
+    factories.invitation(meeting, network["directors"]["BE"])
+    deputy = factories.person(network["directors"]["FR"].organisation)
+    factories.invitation(meeting, deputy)  # France's seat is taken by the deputy
+    planned, skipped = services.network_invitees(meeting)
+    reasons = {s.person: s.reason for s in skipped}
+    assert reasons[network["directors"]["BE"]] == "already invited"
+    assert "seat is taken" in reasons[network["directors"]["FR"]]
+    assert network["directors"]["FR"] not in [p.person for p in planned]
+    services.invite_network(meeting)
+    assert meeting.invitations.count() == 6  # 2 before + DE, CH, Presidency, Council
+    assert services.invite_network(meeting) == []  # again: nothing new
+
+
+def test_invite_network_uses_the_directors_in_office_on_the_meeting_day(network):
+    old = network["directors"]["BE"]
+    successor = factories.person(old.organisation)
+    from members.services import appoint
+
+    appoint(successor, role=Role.DIRECTOR_GENERAL, start_date=D(2027, 4, 1))
+    invitees = {p.person for p in services.network_invitees(factories.meeting())[0]}
+    assert successor in invitees and old not in invitees
+    earlier = factories.meeting(starts_at=datetime.datetime(2027, 3, 15, 10, tzinfo=factories.BRUSSELS))
+    invitees = {p.person for p in services.network_invitees(earlier)[0]}
+    assert old in invitees and successor not in invitees
+
+
+def test_second_seat_for_a_country_is_refused_until_the_secretariat_raises_it(network):
+    meeting = factories.meeting()
+    services.invite(meeting, network["directors"]["FR"])
+    deputy = factories.person(network["directors"]["FR"].organisation)
+    with pytest.raises(ValidationError, match="already has its seat"):
+        services.invite(meeting, deputy)
+    assert meeting.invitations.count() == 1
+    SeatAllowance.objects.create(meeting=meeting, country=deputy.organisation.country, seats=2)
+    assert services.invite(meeting, deputy).capacity == Capacity.MEMBER
+
+
+def test_observers_do_not_take_a_seat(network):
+    meeting = factories.meeting()
+    services.invite(meeting, network["directors"]["FR"])
+    liaison = factories.person(network["directors"]["FR"].organisation)
+    factories.mandate(liaison, role=Role.OBSERVER)
+    invitation = services.invite(meeting, liaison)
+    assert invitation.capacity == Capacity.OBSERVER and invitation.country is None
+
+
+def test_deactivated_person_and_cancelled_meeting_cannot_be_invited(network):
+    meeting = factories.meeting()
+    from members.services import deactivate_person
+
+    deactivate_person(network["directors"]["BE"])
+    with pytest.raises(ValidationError, match="deactivated"):
+        services.invite(meeting, network["directors"]["BE"])
+    services.cancel_meeting(meeting, reason="Strike")
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.invite(meeting, network["directors"]["FR"])
+
+
+@BEFORE
+def test_accepting_a_hybrid_meeting_says_how(network):
+    meeting = factories.meeting(format=MeetingFormat.HYBRID)
+    invitation = services.invite(meeting, network["directors"]["FR"])
+    with pytest.raises(ValidationError, match="in person or online"):
+        services.record_answer(invitation, answer=Answer.ACCEPTED)
+    invitation.refresh_from_db()
+    assert invitation.answer == Answer.PENDING and invitation.answered_at is None
+    services.record_answer(invitation, answer=Answer.ACCEPTED, mode=AttendanceMode.ONLINE, remarks=" Late arrival ")
+    invitation.refresh_from_db()
+    assert (invitation.answer, invitation.mode, invitation.remarks) == (Answer.ACCEPTED, "online", "Late arrival")
+
+
+@BEFORE
+def test_in_person_meeting_is_accepted_in_person(network):
+    invitation = services.invite(factories.meeting(), network["directors"]["FR"])
+    services.record_answer(invitation, answer=Answer.ACCEPTED)
+    invitation.refresh_from_db()
+    assert invitation.mode == AttendanceMode.IN_PERSON
+
+
+@BEFORE
+def test_substitute_gets_own_invitation_and_takes_the_seat(network, staff):
+    meeting = factories.meeting()
+    director = network["directors"]["FR"]
+    invitation = services.invite(meeting, director)
+    deputy = factories.person(director.organisation)
+    services.record_answer(invitation, answer=Answer.DELEGATED, substitute=deputy, by=staff, on_behalf=True)
+    invitation.refresh_from_db()
+    assert invitation.answer == Answer.DELEGATED and invitation.substitute == deputy
+    assert invitation.answered_on_behalf and invitation.answered_by == staff
+    substitution = meeting.invitations.get(person=deputy)
+    assert substitution.delegated_from == invitation and substitution.country == director.organisation.country
+    seat_holders = list(Invitation.objects.filter(meeting=meeting, country=substitution.country).holding_seat())
+    assert seat_holders == [substitution]
+
+
+@BEFORE
+def test_substitute_from_another_organisation_is_refused(network):
+    invitation = services.invite(factories.meeting(), network["directors"]["FR"])
+    stranger = factories.person(network["directors"]["BE"].organisation)
+    with pytest.raises(ValidationError, match="same organisation"):
+        services.record_answer(invitation, answer=Answer.DELEGATED, substitute=stranger)
+    invitation.refresh_from_db()
+    assert invitation.answer == Answer.PENDING
+    assert not Invitation.objects.filter(person=stranger).exists()
+
+
+@BEFORE
+def test_changing_away_from_a_delegation_withdraws_the_substitute(network):
+    meeting = factories.meeting()
+    director = network["directors"]["FR"]
+    invitation = services.invite(meeting, director)
+    deputy = factories.person(director.organisation)
+    services.record_answer(invitation, answer=Answer.DELEGATED, substitute=deputy)
+    services.record_answer(invitation, answer=Answer.ACCEPTED)
+    substitution = meeting.invitations.get(person=deputy)
+    assert substitution.withdrawn_at is not None
+    # Delegating to the same deputy again brings their invitation back.
+    services.record_answer(invitation, answer=Answer.DELEGATED, substitute=deputy)
+    substitution.refresh_from_db()
+    assert substitution.withdrawn_at is None and substitution.answer == Answer.PENDING
+
+
+@BEFORE
+def test_accepting_again_after_declining_needs_a_free_seat(network):
+    meeting = factories.meeting()
+    director = network["directors"]["FR"]
+    invitation = services.invite(meeting, director)
+    services.record_answer(invitation, answer=Answer.DECLINED)
+    deputy = factories.person(director.organisation)
+    services.invite(meeting, deputy)  # the seat was free after the decline
+    with pytest.raises(ValidationError, match="already has its seat"):
+        services.record_answer(invitation, answer=Answer.ACCEPTED)
+    invitation.refresh_from_db()
+    assert invitation.answer == Answer.DECLINED
+
+
+def test_answer_to_a_cancelled_or_past_meeting_is_refused(network):
+    meeting = factories.meeting()
+    invitation = services.invite(meeting, network["directors"]["FR"])
+    with AFTER, pytest.raises(ValidationError, match="over"):
+        services.record_answer(invitation, answer=Answer.ACCEPTED)
+    with BEFORE:
+        services.cancel_meeting(meeting, reason="Storm")
+        with pytest.raises(ValidationError, match="cancelled"):
+            services.record_answer(invitation, answer=Answer.DECLINED)
+    invitation.refresh_from_db()
+    assert invitation.answer == Answer.PENDING
+
+
+def test_meeting_validation_refuses_bad_input():
+    meeting = factories.meeting()
+    meeting.ends_at = meeting.starts_at - datetime.timedelta(hours=1)
+    with pytest.raises(ValidationError) as error:
+        meeting.full_clean()
+    assert "ends_at" in error.value.message_dict
+    virtual = Meeting(
+        title_en="x",
+        format=MeetingFormat.VIRTUAL,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.starts_at + datetime.timedelta(hours=1),
+    )
+    with pytest.raises(ValidationError) as error:
+        virtual.full_clean()
+    assert "video_link" in error.value.message_dict
+    in_person = Meeting(
+        title_en="x",
+        format=MeetingFormat.IN_PERSON,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.starts_at + datetime.timedelta(hours=1),
+        time_zone="Mars/Olympus",
+    )
+    with pytest.raises(ValidationError) as error:
+        in_person.full_clean()
+    assert {"venue_name", "time_zone"} <= set(error.value.message_dict)
+
+
+@BEFORE
+def test_moving_a_meeting_after_invitations_went_out_records_a_change(network, staff):
+    meeting = factories.meeting()
+    services.invite(meeting, network["directors"]["FR"])
+    meeting.title_en = "Renamed"
+    assert services.save_meeting(meeting, by=staff) is None  # draft: nobody told yet
+    services.send_invitations(meeting, by=staff)
+    meeting.refresh_from_db()
+    meeting.title_en = "Renamed again"
+    assert services.save_meeting(meeting, by=staff) is None  # a title is not time, place or format
+    meeting.starts_at += datetime.timedelta(hours=1)
+    meeting.ends_at += datetime.timedelta(hours=1)
+    change = services.save_meeting(meeting, by=staff)
+    assert change.sequence == 1 and set(change.changes) == {"starts_at", "ends_at"}
+    assert change.changes["starts_at"][1].startswith("2027-04-28T08:30")  # stored in UTC
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1 and MeetingChange.objects.filter(meeting=meeting).count() == 1
+
+
+def test_planned_agenda_numbers_items_and_adds_durations():
+    meeting = factories.meeting()
+    first = meeting.agenda_items.create(title_en="Welcome", position=10, duration_minutes=15)
+    second = meeting.agenda_items.create(title_en="Ukraine", position=20, duration_minutes=5)
+    meeting.agenda_items.create(title_en="Reception", position=10, duration_minutes=30, parent=second)
+    meeting.agenda_items.create(title_en="Cyber", position=20, duration_minutes=20, parent=second)
+    meeting.agenda_items.create(title_en="Close", position=30, duration_minutes=10)
+    entries = [(e.number, e.item.title, f"{e.starts_at:%H:%M}", e.depth) for e in services.planned_agenda(meeting)]
+    assert entries == [
+        ("1", "Welcome", "09:30", 0),
+        ("2", "Ukraine", "09:45", 0),
+        ("2.1", "Reception", "09:50", 1),
+        ("2.2", "Cyber", "10:20", 1),
+        ("3", "Close", "10:40", 0),
+    ]
+    assert first.pk
+
+
+def test_agenda_nests_one_level_only():
+    meeting = factories.meeting()
+    main = meeting.agenda_items.create(title_en="Main")
+    sub = meeting.agenda_items.create(title_en="Sub", parent=main)
+    deeper = meeting.agenda_items.model(meeting=meeting, title_en="Deeper", parent=sub)
+    with pytest.raises(ValidationError, match="one level"):
+        deeper.full_clean()
+
+
+@BEFORE
+def test_answer_summary_counts_each_answer(network):
+    meeting = factories.meeting()
+    services.invite_network(meeting)
+    invitations = list(meeting.invitations.filter(capacity=Capacity.MEMBER).order_by("pk"))
+    services.record_answer(invitations[0], answer=Answer.ACCEPTED)
+    services.record_answer(invitations[1], answer=Answer.DECLINED)
+    assert services.answer_summary(meeting) == ("invited 6 · accepted 1 · declined 1 · delegated 0 · pending 4")
+
+
+def test_held_meeting_gets_an_attendance_register_from_the_answers(network):
+    meeting = factories.meeting()
+    with BEFORE:
+        services.invite_network(meeting)
+        services.send_invitations(meeting)
+        fr = meeting.invitations.get(person=network["directors"]["FR"])
+        services.record_answer(fr, answer=Answer.ACCEPTED)
+        with pytest.raises(ValidationError, match="not ended"):
+            services.mark_held(meeting)
+    with AFTER:
+        services.mark_held(meeting)
+    assert Attendance.objects.filter(meeting=meeting).count() == 6
+    assert Attendance.objects.get(meeting=meeting, person=network["directors"]["FR"]).presence == Presence.IN_PERSON
+    assert Attendance.objects.get(meeting=meeting, person=network["directors"]["BE"]).presence == Presence.ABSENT
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.HELD
+
+
+def test_copy_meeting_keeps_agenda_skeleton_not_invitations(network):
+    meeting = factories.meeting()
+    main = meeting.agenda_items.create(
+        title_en="Main", title_fr="Principal", description_en="Details", position=1, duration_minutes=30
+    )
+    meeting.agenda_items.create(title_en="Sub", parent=main, duration_minutes=10)
+    services.invite_network(meeting)
+    copy = services.copy_meeting(meeting)
+    assert copy.status == MeetingStatus.DRAFT and copy.pk != meeting.pk
+    assert copy.invitations.count() == 0
+    items = {i.title_en: i for i in copy.agenda_items.all()}
+    assert set(items) == {"Main", "Sub"}
+    assert items["Sub"].parent == items["Main"] and items["Main"].title_fr == "Principal"
+    assert not items["Main"].description_en
