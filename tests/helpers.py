@@ -136,3 +136,66 @@ def redis_available(url: str = REDIS_URL) -> bool:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
     except redis.RedisError:
         return False
+
+
+class _FormParser(__import__("html.parser").parser.HTMLParser):
+    """Collects what a browser would submit from the first form with method=post (or the one with ``form_id``)."""
+
+    def __init__(self, form_id: str | None):
+        super().__init__(convert_charrefs=True)
+        self.form_id = form_id
+        self.inside = False
+        self.done = False
+        self.data: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and not self.done and not self.inside:
+            if (self.form_id and a.get("id") == self.form_id) or (not self.form_id and a.get("method") == "post"):
+                self.inside = True
+            return
+        if not self.inside:
+            return
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") not in ("submit", "button", "file", "image", "reset"):
+            if a.get("type") in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.data.append((name, a.get("value", "on")))
+            else:
+                self.data.append((name, a.get("value") or ""))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self.data.append((self._select, a.get("value", "")))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_endtag(self, tag):
+        if tag == "form" and self.inside:
+            self.inside, self.done = False, True
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            self.data.append((self._textarea, "".join(self._text).lstrip("\n")))
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_data(html: str | bytes, form_id: str | None = None) -> dict[str, str | list[str]]:
+    """The fields a browser would post from a page's form, as a dict for Django's test client."""
+    parser = _FormParser(form_id)
+    parser.feed(html.decode() if isinstance(html, bytes) else html)
+    out: dict[str, str | list[str]] = {}
+    for name, value in parser.data:
+        if name in out:
+            previous = out[name]
+            out[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            out[name] = value
+    return out

@@ -13,7 +13,9 @@ D = datetime.date
 
 
 def _counts():
-    models = (Country, Organisation, Person, Mandate, Presidency, User)
+    from meetings.models import AgendaItem, Attendance, Invitation, Meeting
+
+    models = (Country, Organisation, Person, Mandate, Presidency, User, Meeting, AgendaItem, Invitation, Attendance)
     return {m.__name__: m.objects.count() for m in models} | {
         f"history-{m.__name__}": m.history.count() for m in (Country, Organisation, Person, Mandate, Presidency)
     }
@@ -76,3 +78,36 @@ def test_load_demo_generates_a_password_when_none_is_given(monkeypatch):
     password = line.split("password: ")[1]
     assert len(password) >= 12
     assert User.objects.get(email="claire.dubois@example.org").check_password(password)
+
+
+def test_demo_meetings_are_the_two_of_2022_and_a_draft_for_2027(monkeypatch):
+    from meetings import services as meeting_services
+    from meetings.enums import Answer, Capacity, MeetingFormat, MeetingStatus, Presence
+    from meetings.models import Meeting
+
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    _load()
+    march, april, spring = Meeting.objects.order_by("starts_at")
+    assert (march.format, march.status, f"{march.local_start:%Y-%m-%d %H:%M}") == (
+        MeetingFormat.VIRTUAL,
+        MeetingStatus.HELD,
+        "2022-03-29 10:00",
+    )
+    members = march.invitations.filter(capacity=Capacity.MEMBER)
+    assert members.values("country").distinct().count() == 23
+    observers = {i.person.organisation.acronym_en for i in march.invitations.filter(capacity=Capacity.OBSERVER)}
+    assert observers == {"SGDSN", "GSC RELEX"}  # the French Presidency and the Council's services
+    assert march.attendances.exclude(presence=Presence.ABSENT).count() == 25
+    titles = [e.item.title_en for e in meeting_services.planned_agenda(march)]
+    assert "Cyber security and disinformation" in titles and titles[-1].startswith("Closing words")
+    assert march.title_nl == "De Oekraïnecrisis: eerste ervaringen" and march.title_de and march.title_fr
+    assert april.venue_city == "Brussels" and april.status == MeetingStatus.HELD
+    assert april.invitations.filter(answer=Answer.DELEGATED).count() == 2
+    assert (spring.status, spring.format, f"{spring.local_start:%Y-%m-%d}") == (
+        MeetingStatus.DRAFT,
+        MeetingFormat.IN_PERSON,
+        "2027-04-28",
+    )
+    assert spring.invitations.count() == 0 and spring.agenda_items.count() == 8
+    planned, skipped = meeting_services.network_invitees(spring)
+    assert len(planned) == 25 and skipped == []  # ready to invite: 23 directors, the Presidency, the Council

@@ -7,6 +7,8 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from meetings import demo as meetings_demo
+from meetings.models import Invitation, Meeting
 from members import demo as members_demo
 from members.models import Country, Mandate, Organisation, Person, Presidency
 from members.services import open_account
@@ -18,6 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             created = members_demo.load()
+            created.update(meetings_demo.load())
             logins = self._accounts()
 
         totals = {
@@ -26,6 +29,8 @@ class Command(BaseCommand):
             "people": Person.objects.count(),
             "mandates": Mandate.objects.count(),
             "presidencies": Presidency.objects.count(),
+            "meetings": Meeting.objects.count(),
+            "invitations": Invitation.objects.count(),
         }
         self.stdout.write("Demo network:")
         for name, total in totals.items():

@@ -1,0 +1,759 @@
+"""The secretariat's admin for meetings: agenda, documents, invitations, answers, attendance and lists.
+
+Every change that follows a rule goes through ``meetings.services``; the admin only collects input and shows
+the result. Nothing is deleted here: meetings are cancelled or closed, invitations withdrawn, documents archived.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.text import slugify
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline, TranslationTabularInline
+from simple_history.admin import SimpleHistoryAdmin
+
+from members.admin import NoDeleteMixin
+from members.models import Person
+
+from . import exports, services
+from .documents import check_upload
+from .enums import Answer, MeetingStatus
+from .models import (
+    AgendaItem,
+    Attendance,
+    Crisis,
+    Document,
+    Invitation,
+    Meeting,
+    MeetingChange,
+    SeatAllowance,
+    Theme,
+)
+
+# --- Crises and themes ------------------------------------------------------------------------------------------
+
+
+@admin.register(Crisis)
+class CrisisAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+    list_display = ("name", "start_date", "ipcr_level")
+    list_filter = ("ipcr_level",)
+    search_fields = ("name", "description")
+
+
+@admin.register(Theme)
+class ThemeAdmin(NoDeleteMixin, TabbedTranslationAdmin):
+    list_display = ("label",)
+    search_fields = ("label",)
+
+
+# --- Meeting inlines ----------------------------------------------------------------------------------------------
+
+
+class NoDeleteInline:
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AgendaItemInline(NoDeleteInline, TranslationTabularInline):
+    model = AgendaItem
+    extra = 0
+    fields = (
+        "position",
+        "title",
+        "parent",
+        "kind",
+        "duration_minutes",
+        "presenter",
+        "presenting_organisation",
+        "planned_start",
+    )
+    readonly_fields = ("planned_start",)
+    autocomplete_fields = ("presenter", "presenting_organisation")
+    classes = ("agenda-sortable",)
+
+    def has_delete_permission(self, request, obj=None):
+        # Agenda items are the meeting's own working draft: removing one loses no history (it is kept there).
+        return True
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._meeting = obj
+        self._starts = {e.item.pk: e for e in services.planned_agenda(obj)} if obj else {}
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "parent":
+            meeting = getattr(self, "_meeting", None)
+            kwargs["queryset"] = (
+                AgendaItem.objects.filter(meeting=meeting, parent__isnull=True)
+                if meeting
+                else AgendaItem.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("planned start"))
+    def planned_start(self, item):
+        entry = getattr(self, "_starts", {}).get(item.pk)
+        return f"{entry.number} · {entry.starts_at:%H:%M}" if entry else "—"
+
+    class Media:
+        # The same order as modeltranslation's tabbed admin: jQuery UI attaches to the admin's own jQuery.
+        js = (
+            "admin/js/jquery.init.js",
+            "modeltranslation/js/force_jquery.js",
+            settings.JQUERY_UI_URL,
+            "meetings/admin/agenda_sortable.js",
+        )
+        css = {"all": ("meetings/admin/agenda_sortable.css",)}
+
+
+class DocumentForm(forms.ModelForm):
+    class Meta:
+        model = Document
+        fields = "__all__"
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is not None and hasattr(upload, "content_type") and not getattr(upload, "_committed", False):
+            self._checked = (check_upload(upload), PurePath(upload.name).name[:255], upload.size)
+        return upload
+
+    def save(self, commit=True):
+        document = super().save(commit=False)
+        if getattr(self, "_checked", None):
+            document.content_type, document.original_name, document.size = self._checked
+        if commit:
+            document.save()
+        return document
+
+
+class DocumentInline(NoDeleteInline, TranslationStackedInline):
+    model = Document
+    form = DocumentForm
+    extra = 0
+    fields = (("title",), ("file", "download"), ("agenda_item", "visibility", "is_archived"))
+    readonly_fields = ("download",)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._meeting = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agenda_item":
+            meeting = getattr(self, "_meeting", None)
+            kwargs["queryset"] = AgendaItem.objects.filter(meeting=meeting) if meeting else AgendaItem.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("download"))
+    def download(self, document):
+        if not document.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({}, {} kB)',
+            reverse("meetings:document", args=[document.uid]),
+            document.original_name,
+            document.content_type,
+            round(document.size / 1024),
+        )
+
+
+class SeatAllowanceInline(admin.TabularInline):
+    model = SeatAllowance
+    extra = 0
+    autocomplete_fields = ("country",)
+    verbose_name_plural = _("seats per country (one unless raised here)")
+
+
+class InvitationInline(NoDeleteInline, admin.TabularInline):
+    model = Invitation
+    fk_name = "meeting"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("person", "country", "capacity", "answer_text", "remarks", "answered_by_text", "sent_at", "withdrawn_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False  # through "Invite someone" or "Invite the network", which check the seats
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("person__organisation__country", "country", "substitute", "answered_by")
+        )
+
+    @admin.display(description=_("answer"))
+    def answer_text(self, invitation):
+        return invitation.answer_label
+
+    @admin.display(description=_("answered by"))
+    def answered_by_text(self, invitation):
+        if not invitation.answered_at:
+            return "—"
+        who = gettext("the secretariat") if invitation.answered_on_behalf else gettext("the invitee")
+        return f"{who}, {date_format(timezone.localtime(invitation.answered_at), 'SHORT_DATETIME_FORMAT')}"
+
+
+class AttendanceInline(NoDeleteInline, admin.TabularInline):
+    model = Attendance
+    extra = 0
+    fields = ("person", "invitation", "presence", "note")
+    readonly_fields = ("invitation",)
+    autocomplete_fields = ("person",)
+    verbose_name_plural = _("attendance (add people who came without an invitation)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("person__organisation__country", "invitation__person")
+
+
+class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
+    model = MeetingChange
+    extra = 0
+    can_delete = False
+    fields = ("sequence", "changed_at", "changed_by", "changes")
+    readonly_fields = fields
+    verbose_name_plural = _("changes told to the invitees")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+# --- Meeting ------------------------------------------------------------------------------------------------------
+
+
+class MeetingForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        zone_name = cleaned.get("time_zone")
+        if zone_name and "time_zone" not in self.errors:
+            import zoneinfo
+
+            zone = zoneinfo.ZoneInfo(zone_name)
+            current = timezone.get_current_timezone()
+            # The form read the times in the active time zone; they were typed in the meeting's.
+            for name in ("starts_at", "ends_at"):
+                value = cleaned.get(name)
+                if value is not None:
+                    cleaned[name] = timezone.make_aware(timezone.make_naive(value, current), zone)
+        return cleaned
+
+
+@admin.register(Meeting)
+class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+    form = MeetingForm
+    list_display = ("title", "local_start_display", "format", "status", "answers")
+    list_filter = ("status", "format", "crisis", "themes")
+    search_fields = ("title", "summary", "venue_city")
+    date_hierarchy = "starts_at"
+    autocomplete_fields = ("chair", "host", "crisis")
+    filter_horizontal = ("themes",)
+    readonly_fields = ("status", "answers", "cancellation_reason", "sequence", "invitations_sent_at")
+    fieldsets = (
+        (None, {"fields": ("title", "summary", ("status", "answers"), "cancellation_reason")}),
+        (
+            _("When"),
+            {
+                "fields": ("format", ("starts_at", "ends_at"), "time_zone", "answer_deadline"),
+                "description": _("Start and end are read in the meeting's time zone."),
+            },
+        ),
+        (_("Where"), {"fields": ("venue_name", "venue_address", "venue_city", "video_link", "dial_in")}),
+        (_("About"), {"fields": ("chair", "host", "crisis", "themes")}),
+        (_("Record"), {"fields": ("sequence", "invitations_sent_at"), "classes": ("collapse",)}),
+    )
+    inlines = (
+        AgendaItemInline,
+        DocumentInline,
+        SeatAllowanceInline,
+        InvitationInline,
+        AttendanceInline,
+        MeetingChangeInline,
+    )
+
+    def get_queryset(self, request):
+        live = Q(invitations__withdrawn_at__isnull=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_invited=Count("invitations", filter=live),
+                n_accepted=Count("invitations", filter=live & Q(invitations__answer=Answer.ACCEPTED)),
+                n_declined=Count("invitations", filter=live & Q(invitations__answer=Answer.DECLINED)),
+                n_delegated=Count("invitations", filter=live & Q(invitations__answer=Answer.DELEGATED)),
+                n_pending=Count("invitations", filter=live & Q(invitations__answer=Answer.PENDING)),
+            )
+        )
+
+    @admin.display(description=_("starts"), ordering="starts_at")
+    def local_start_display(self, meeting):
+        return f"{meeting.local_start:%Y-%m-%d %H:%M} ({meeting.time_zone})"
+
+    @admin.display(description=_("answers"))
+    def answers(self, meeting):
+        if meeting.pk is None:
+            return "—"
+        if hasattr(meeting, "n_invited"):
+            counts = {
+                k: getattr(meeting, f"n_{k}") for k in ("invited", "accepted", "declined", "delegated", "pending")
+            }
+            return (
+                gettext(
+                    "invited %(invited)d · accepted %(accepted)d · declined %(declined)d · delegated "
+                    "%(delegated)d · pending %(pending)d"
+                )
+                % counts
+            )
+        return services.answer_summary(meeting)
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        if obj is None:
+            return [i for i in inlines if isinstance(i, (AgendaItemInline, SeatAllowanceInline))]
+        if obj.status not in (MeetingStatus.HELD, MeetingStatus.CLOSED):
+            inlines = [i for i in inlines if not isinstance(i, AttendanceInline)]
+        return inlines
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        meeting = self.get_object(request, object_id) if object_id else None
+        zone = meeting.zone if meeting else timezone.get_current_timezone()
+        with timezone.override(zone):  # show and read the times in the meeting's own time zone
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # while the zone is active: the form renders its times lazily
+            return response
+
+    def save_model(self, request, obj, form, change):
+        change_record = services.save_meeting(obj, by=request.user)
+        if change_record:
+            messages.info(
+                request,
+                gettext("The invitees will be told of the change (revision %(n)d).") % {"n": change_record.sequence},
+            )
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, Document) and instance.pk is None:
+                instance.uploaded_by = request.user
+            instance.save()
+        formset.save_m2m()
+
+    # --- The meeting's own pages: previews and confirmations, lists ---
+
+    def get_urls(self):
+        def view(fn):
+            return self.admin_site.admin_view(fn)
+
+        return [
+            path("<int:pk>/invite-network/", view(self.invite_network_view), name="meetings_meeting_invite_network"),
+            path("<int:pk>/send/", view(self.send_view), name="meetings_meeting_send"),
+            path("<int:pk>/cancel/", view(self.cancel_view), name="meetings_meeting_cancel"),
+            path("<int:pk>/held/", view(self.held_view), name="meetings_meeting_held"),
+            path("<int:pk>/close/", view(self.close_view), name="meetings_meeting_close"),
+            path("<int:pk>/copy/", view(self.copy_view), name="meetings_meeting_copy"),
+            path(
+                "<int:pk>/participants.csv", view(self.participants_csv_view), name="meetings_meeting_participants_csv"
+            ),
+            path(
+                "<int:pk>/participants.pdf", view(self.participants_pdf_view), name="meetings_meeting_participants_pdf"
+            ),
+            path("<int:pk>/attendance.pdf", view(self.attendance_pdf_view), name="meetings_meeting_attendance_pdf"),
+            *super().get_urls(),
+        ]
+
+    def _meeting(self, request, pk, *, change=True) -> Meeting:
+        meeting = get_object_or_404(Meeting, pk=pk)
+        allowed = self.has_change_permission(request, meeting) if change else self.has_view_permission(request, meeting)
+        if not allowed:
+            raise PermissionDenied
+        return meeting
+
+    def _back(self, meeting) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:meetings_meeting_change", args=[meeting.pk]))
+
+    def _page(self, request, meeting, template, **context):
+        return TemplateResponse(
+            request,
+            f"admin/meetings/meeting/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": meeting,
+                "meeting": meeting,
+                "title": context.pop("title", str(meeting)),
+                **context,
+            },
+        )
+
+    def _confirm(self, request, meeting, *, title, question, action, button, fields=None, error=None):
+        return self._page(
+            request,
+            meeting,
+            "confirm.html",
+            title=title,
+            question=question,
+            action=action,
+            button=button,
+            fields=fields,
+            error=error,
+        )
+
+    def _run(self, request, meeting, fn, success):
+        try:
+            result = fn()
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+            return None
+        messages.success(request, success(result) if callable(success) else success)
+        return result
+
+    def invite_network_view(self, request, pk):
+        meeting = self._meeting(request, pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                meeting,
+                lambda: services.invite_network(meeting, by=request.user),
+                lambda invitations: gettext("%(n)d invitations added.") % {"n": len(invitations)},
+            )
+            return self._back(meeting)
+        planned, skipped = services.network_invitees(meeting)
+        return self._page(
+            request,
+            meeting,
+            "invite_network.html",
+            title=gettext("Invite the network"),
+            planned=planned,
+            skipped=skipped,
+        )
+
+    def send_view(self, request, pk):
+        meeting = self._meeting(request, pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                meeting,
+                lambda: services.send_invitations(meeting, by=request.user),
+                lambda n: gettext("%(n)d invitations sent.") % {"n": n},
+            )
+            return self._back(meeting)
+        unsent = meeting.invitations.live().filter(sent_at__isnull=True).count()
+        return self._confirm(
+            request,
+            meeting,
+            title=gettext("Send the invitations"),
+            question=gettext("Send %(n)d invitations now?") % {"n": unsent},
+            action="send",
+            button=gettext("Send"),
+        )
+
+    def cancel_view(self, request, pk):
+        meeting = self._meeting(request, pk)
+        error = None
+        if request.method == "POST":
+            if self._run(
+                request,
+                meeting,
+                lambda: services.cancel_meeting(meeting, reason=request.POST.get("reason", ""), by=request.user),
+                gettext("The meeting is cancelled."),
+            ):
+                return self._back(meeting)
+            error = True
+        return self._confirm(
+            request,
+            meeting,
+            title=gettext("Cancel the meeting"),
+            question=gettext("Cancel this meeting? Every invitee is told, with the reason."),
+            action="cancel",
+            button=gettext("Cancel the meeting"),
+            fields=["reason"],
+            error=error,
+        )
+
+    def held_view(self, request, pk):
+        meeting = self._meeting(request, pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                meeting,
+                lambda: services.mark_held(meeting, by=request.user),
+                gettext("The meeting is marked as held; record the attendance below."),
+            )
+            return self._back(meeting)
+        return self._confirm(
+            request,
+            meeting,
+            title=gettext("Mark as held"),
+            question=gettext("Mark the meeting as held and prepare the attendance register?"),
+            action="held",
+            button=gettext("Mark as held"),
+        )
+
+    def close_view(self, request, pk):
+        meeting = self._meeting(request, pk)
+        if request.method == "POST":
+            self._run(
+                request,
+                meeting,
+                lambda: services.close_meeting(meeting, by=request.user),
+                gettext("The meeting is closed."),
+            )
+            return self._back(meeting)
+        return self._confirm(
+            request,
+            meeting,
+            title=gettext("Close the meeting"),
+            question=gettext("Close the meeting? Its record is then complete."),
+            action="close",
+            button=gettext("Close"),
+        )
+
+    def copy_view(self, request, pk):
+        meeting = self._meeting(request, pk)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            copy = services.copy_meeting(meeting, by=request.user)
+            messages.success(request, gettext("This is a draft copy: set its dates, then invite the network."))
+            return HttpResponseRedirect(reverse("admin:meetings_meeting_change", args=[copy.pk]))
+        return self._confirm(
+            request,
+            meeting,
+            title=gettext("Copy as a draft"),
+            question=gettext(
+                "Make a draft for the next meeting with this one's practical details and agenda skeleton?"
+            ),
+            action="copy",
+            button=gettext("Copy"),
+        )
+
+    def _filename(self, meeting, kind, extension):
+        return f"{meeting.local_start:%Y-%m-%d}-{slugify(kind)}.{extension}"
+
+    def participants_csv_view(self, request, pk):
+        meeting = self._meeting(request, pk, change=False)
+        response = HttpResponse(exports.participants_csv(meeting), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{self._filename(meeting, "participants", "csv")}"'
+        return response
+
+    def participants_pdf_view(self, request, pk):
+        meeting = self._meeting(request, pk, change=False)
+        response = HttpResponse(exports.participants_pdf(meeting), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{self._filename(meeting, "participants", "pdf")}"'
+        return response
+
+    def attendance_pdf_view(self, request, pk):
+        meeting = self._meeting(request, pk, change=False)
+        response = HttpResponse(exports.attendance_pdf(meeting), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{self._filename(meeting, "attendance", "pdf")}"'
+        return response
+
+
+# --- Invitations ------------------------------------------------------------------------------------------------
+
+
+class InviteForm(forms.ModelForm):
+    """Invite one person (the seats rule is checked)."""
+
+    class Meta:
+        model = Invitation
+        fields = ("meeting", "person", "capacity")
+
+    capacity = forms.TypedChoiceField(
+        label=_("capacity"),
+        choices=[("", _("from the registry"))] + list(Invitation._meta.get_field("capacity").choices),
+        required=False,
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        meeting, person = cleaned.get("meeting"), cleaned.get("person")
+        if meeting and person:
+            capacity = cleaned.get("capacity") or services.capacity_of(person, on=meeting.local_start.date())
+            cleaned["capacity"] = capacity
+            try:
+                services.check_invitable(meeting, person, capacity=capacity)
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return cleaned
+
+    def validate_unique(self):
+        pass  # check_invitable says it in words
+
+
+class _DryRun(Exception):
+    pass
+
+
+class AnswerForm(forms.ModelForm):
+    """Record or change an answer on the invitee's behalf (after a phone call or an email)."""
+
+    class Meta:
+        model = Invitation
+        fields = ("answer", "mode", "substitute", "remarks")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        answer = cleaned.get("answer")
+        if answer == Answer.PENDING:
+            if self.instance.answer != Answer.PENDING:
+                raise forms.ValidationError(gettext("An answer cannot be taken back to pending."))
+            return cleaned
+        try:
+            with transaction.atomic():  # the service checks every rule; this run is undone, save_model's is kept
+                services.record_answer(
+                    Invitation.objects.get(pk=self.instance.pk),
+                    answer=answer,
+                    mode=cleaned.get("mode") or "",
+                    substitute=cleaned.get("substitute"),
+                    remarks=cleaned.get("remarks"),
+                    on_behalf=True,
+                )
+                raise _DryRun
+        except _DryRun:
+            pass
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return cleaned
+
+    def _post_clean(self):
+        pass  # the model instance is changed by the service, not by the form
+
+
+@admin.register(Invitation)
+class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = (
+        "person",
+        "meeting",
+        "country",
+        "capacity",
+        "answer_text",
+        "answered_on_behalf",
+        "sent_at",
+        "withdrawn_at",
+    )
+    list_filter = ("answer", "capacity", "answered_on_behalf", ("withdrawn_at", admin.EmptyFieldListFilter), "meeting")
+    search_fields = (
+        "person__first_name",
+        "person__last_name",
+        "person__email",
+        "meeting__title",
+        "person__organisation__name",
+    )
+    list_select_related = ("person", "meeting", "country", "substitute")
+    autocomplete_fields = ("meeting", "person", "substitute")
+    actions = ("withdraw",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = AnswerForm if obj else InviteForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("meeting", "person", "capacity")
+        return (
+            "meeting",
+            "person",
+            "country",
+            "capacity",
+            "delegated_from",
+            "answer",
+            "mode",
+            "substitute",
+            "remarks",
+            "answered_at",
+            "answered_by",
+            "answered_on_behalf",
+            "sent_at",
+            "withdrawn_at",
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        readonly = (
+            "meeting",
+            "person",
+            "country",
+            "capacity",
+            "delegated_from",
+            "answered_at",
+            "answered_by",
+            "answered_on_behalf",
+            "sent_at",
+            "withdrawn_at",
+        )
+        if obj.withdrawn_at or not obj.meeting.accepts_answers:
+            readonly += ("answer", "mode", "substitute", "remarks")
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("person", "substitute"):
+            kwargs["queryset"] = Person.objects.active().select_related("organisation__country")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("answer"))
+    def answer_text(self, invitation):
+        return invitation.answer_label
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            invitation = services.invite(data["meeting"], data["person"], capacity=data["capacity"], by=request.user)
+            obj.pk = invitation.pk
+            return
+        if data["answer"] == Answer.PENDING:
+            Invitation.objects.filter(pk=obj.pk).update(remarks=(data.get("remarks") or "").strip())
+            return
+        services.record_answer(
+            Invitation.objects.get(pk=obj.pk),
+            answer=data["answer"],
+            mode=data.get("mode") or "",
+            substitute=data.get("substitute"),
+            remarks=data.get("remarks"),
+            by=request.user,
+            on_behalf=True,
+        )
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+    def log_addition(self, request, obj, message):
+        return super().log_addition(request, Invitation.objects.get(pk=obj.pk), message)
+
+    @admin.action(description=_("Withdraw the selected invitations"))
+    def withdraw(self, request, queryset):
+        for invitation in queryset:
+            services.withdraw_invitation(invitation, by=request.user)
+        messages.success(request, gettext("%(n)d invitations withdrawn.") % {"n": queryset.count()})
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
+    list_display = ("person", "meeting", "presence", "note")
+    list_filter = ("presence", "meeting")
+    search_fields = ("person__first_name", "person__last_name")
+    list_select_related = ("person", "meeting")
+    autocomplete_fields = ("meeting", "person", "invitation")
