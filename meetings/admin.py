@@ -30,7 +30,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from members.admin import NoDeleteMixin
 from members.models import Person
 
-from . import exports, services
+from . import delivery, exports, services
 from .documents import check_upload
 from .enums import Answer, MeetingStatus
 from .models import (
@@ -41,6 +41,9 @@ from .models import (
     Invitation,
     Meeting,
     MeetingChange,
+    MessageStatus,
+    OutgoingMessage,
+    ReminderRule,
     SeatAllowance,
     Theme,
 )
@@ -231,6 +234,12 @@ class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class ReminderRuleInline(admin.TabularInline):
+    model = ReminderRule
+    extra = 0
+    verbose_name_plural = _("reminders (days before the answer deadline or the meeting)")
 
 
 # --- Meeting ------------------------------------------------------------------------------------------------------
@@ -757,3 +766,58 @@ class AttendanceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     search_fields = ("person__first_name", "person__last_name")
     list_select_related = ("person", "meeting")
     autocomplete_fields = ("meeting", "person", "invitation")
+
+
+# --- Outbox and reminders ---------------------------------------------------------------------------------------
+
+
+@admin.register(OutgoingMessage)
+class OutgoingMessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "to", "meeting", "language", "status", "attempts", "sent_at", "error")
+    list_filter = ("status", "kind", "language", "meeting")
+    search_fields = ("to", "subject", "person__last_name", "person__email", "key")
+    list_select_related = ("meeting",)
+    date_hierarchy = "created_at"
+    actions = ("send_again",)
+    readonly_fields = [f.name for f in OutgoingMessage._meta.fields]
+    fields = (
+        "kind",
+        "status",
+        "to",
+        "cc",
+        "language",
+        "subject",
+        "meeting",
+        "invitation",
+        "person",
+        "attempts",
+        "last_error",
+        "created_at",
+        "enqueued_at",
+        "next_attempt_at",
+        "sending_at",
+        "sent_at",
+        "message_id",
+        "key",
+        "body_text",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("last error"))
+    def error(self, message):
+        return (message.last_error[:80] + "…") if len(message.last_error) > 80 else message.last_error
+
+    @admin.action(description=_("Send the selected failed messages again"), permissions=["view"])
+    def send_again(self, request, queryset):
+        failed = list(queryset.filter(status=MessageStatus.FAILED))
+        for message in failed:
+            delivery.resend(message)
+        self.message_user(request, gettext("%(n)d messages queued again.") % {"n": len(failed)}, messages.SUCCESS)

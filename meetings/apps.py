@@ -1,7 +1,24 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def ensure_periodic_tasks(sender, **kwargs):
+    """Celery beat's schedule lives in the database (django-celery-beat); make sure our jobs are in it."""
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    jobs = [
+        ("Sweep the outbox", "meetings.tasks.sweep_outbox", 1),
+        ("Send due reminders", "meetings.tasks.send_due_reminders", 5),
+    ]
+    for name, task, minutes in jobs:
+        every, _created = IntervalSchedule.objects.get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
+        PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": every})
 
 
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Meetings")
+
+    def ready(self):
+        post_migrate.connect(ensure_periodic_tasks, sender=self)

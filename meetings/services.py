@@ -20,8 +20,19 @@ from members.enums import OrganisationKind, Participation, Role
 from members.models import Country, Mandate, Person
 from members.services import presidency_on
 
+from . import delivery
 from .enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence, Visibility
-from .models import AgendaItem, Attendance, Document, Invitation, Meeting, MeetingChange, SeatAllowance
+from .models import (
+    DEFAULT_REMINDERS,
+    AgendaItem,
+    Attendance,
+    Document,
+    Invitation,
+    Meeting,
+    MeetingChange,
+    ReminderRule,
+    SeatAllowance,
+)
 
 # --- Seats -----------------------------------------------------------------------------------------------------
 
@@ -237,21 +248,25 @@ def assistants_of(person: Person, *, on: datetime.date) -> list[Person]:
 @transaction.atomic
 def withdraw_invitation(invitation: Invitation, *, by=None) -> None:
     """Take an invitation back without deleting it (the history stays); it no longer holds a seat."""
-    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update().select_related("meeting", "person").get(pk=invitation.pk)
     if invitation.withdrawn_at is None:
         invitation.withdrawn_at = timezone.now()
         invitation.save(update_fields=["withdrawn_at"])
+        delivery.queue_withdrawal(invitation)
 
 
 # --- Sending ------------------------------------------------------------------------------------------------------
 
 
 def _send(meeting: Meeting, invitations: list[Invitation]) -> None:
+    """Mark the invitations sent and queue their emails (in this transaction; handed to Celery after commit)."""
     now = timezone.now()
-    for invitation in invitations:
-        if invitation.sent_at is None and invitation.withdrawn_at is None:
-            invitation.sent_at = now
-            invitation.save(update_fields=["sent_at"])
+    to_send = [i for i in invitations if i.sent_at is None and i.withdrawn_at is None]
+    for invitation in to_send:
+        invitation.meeting = meeting
+        invitation.sent_at = now
+    Invitation.objects.bulk_update(to_send, ["sent_at"])
+    delivery.queue_invitations(to_send)
 
 
 @transaction.atomic
@@ -398,7 +413,17 @@ def record_answer(
     invitation.answered_by = by if getattr(by, "is_authenticated", False) else None
     invitation.answered_on_behalf = on_behalf
     invitation.save()
+    if invitation.sent_at is not None:
+        delivery.queue_confirmation(invitation)
     return invitation
+
+
+def ensure_reminders(meeting: Meeting) -> None:
+    """Give a meeting the default reminder schedule (the secretariat can edit it per meeting)."""
+    if not meeting.reminder_rules.exists():
+        ReminderRule.objects.bulk_create(
+            ReminderRule(meeting=meeting, kind=kind, days_before=days) for kind, days in DEFAULT_REMINDERS
+        )
 
 
 # --- Changes to the meeting ---------------------------------------------------------------------------------------
@@ -416,6 +441,7 @@ def save_meeting(meeting: Meeting, *, by=None) -> MeetingChange | None:
     and record the change, which the invitees are then told about. Returns the change, if any."""
     if meeting.pk is None:
         meeting.save()
+        ensure_reminders(meeting)
         return None
     stored = _lock(meeting)
     changes = {
@@ -428,7 +454,11 @@ def save_meeting(meeting: Meeting, *, by=None) -> MeetingChange | None:
     if changes and stored.status == MeetingStatus.INVITED:
         meeting.sequence += 1
         meeting.save()
-        return MeetingChange.objects.create(meeting=meeting, sequence=meeting.sequence, changes=changes, changed_by=by)
+        change = MeetingChange.objects.create(
+            meeting=meeting, sequence=meeting.sequence, changes=changes, changed_by=by
+        )
+        delivery.queue_update(meeting, change)
+        return change
     meeting.save()
     return None
 
@@ -450,6 +480,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by=None) -> Meeting:
     meeting.status = MeetingStatus.CANCELLED
     meeting.cancellation_reason = reason
     meeting.save(update_fields=["status", "cancellation_reason", "sequence", "updated_at"])
+    delivery.queue_cancellation(meeting)
     return meeting
 
 
@@ -521,6 +552,7 @@ def copy_meeting(meeting: Meeting, *, by=None) -> Meeting:
     for language in languages:
         setattr(copy, f"title_{language}", getattr(meeting, f"title_{language}"))
     copy.save()
+    ensure_reminders(copy)
     copy.themes.set(meeting.themes.all())
     mapping: dict[int, AgendaItem] = {}
     items = sorted(meeting.agenda_items.all(), key=lambda i: (i.parent_id is not None, i.position, i.pk))

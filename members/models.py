@@ -7,6 +7,7 @@ by django-simple-history (registered in ``translation.py``, after the translated
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.exceptions import ValidationError
@@ -15,6 +16,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from network.lib.zones import validate_time_zone
 
 from .enums import Language, OrganisationKind, Participation, Role
 from .iso3166 import ALPHA_2
@@ -190,6 +193,21 @@ class Person(models.Model):
         blank=True,
         related_name="person",
     )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/Brussels",
+        validators=[validate_time_zone],
+        help_text=_("Meeting times are also shown in this zone when it differs from the meeting's."),
+    )
+    calendar_token = models.CharField(
+        _("calendar feed key"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    wants_reminders = models.BooleanField(
+        _("reminders"),
+        default=True,
+        help_text=_("Reminders before deadlines and meetings (invitations always go out)."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -210,6 +228,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def ensure_calendar_token(self, *, reset: bool = False) -> str:
+        """The secret in the person's calendar feed URL; ``reset`` makes a new one (the old URL stops working)."""
+        if reset or not self.calendar_token:
+            self.calendar_token = secrets.token_urlsafe(32)
+            self.save(update_fields=["calendar_token"])
+        return self.calendar_token
 
     @property
     def full_name(self) -> str:
@@ -360,3 +385,34 @@ class Presidency(models.Model):
                 raise ValidationError(
                     _("This term overlaps the Presidency of %(other)s."), code="overlap", params={"other": clash}
                 )
+
+
+# --- Notices from the secretariat ------------------------------------------------------------------------------
+
+
+class NoticeQuerySet(models.QuerySet):
+    def current(self):
+        today = timezone.localdate()
+        return self.filter(is_active=True, published_on__lte=today).filter(
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=today)
+        )
+
+
+class Notice(models.Model):
+    """A short message from the secretariat on every member's dashboard."""
+
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), blank=True)
+    published_on = models.DateField(_("published on"), default=timezone.localdate)
+    expires_on = models.DateField(_("shown until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-published_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -6,7 +6,7 @@ History is registered here, after the translation fields exist, so the historica
 from modeltranslation.translator import TranslationOptions, register
 from simple_history import register as register_history
 
-from .models import Country, Mandate, Organisation, Person, Presidency
+from .models import Country, Mandate, Notice, Organisation, Person, Presidency
 
 
 @register(Country)
@@ -24,6 +24,12 @@ class OrganisationTranslation(TranslationOptions):
 @register(Person)
 class PersonTranslation(TranslationOptions):
     fields = ("title",)
+
+
+@register(Notice)
+class NoticeTranslation(TranslationOptions):
+    fields = ("title", "text")
+    required_languages = {"en": ("title",)}
 
 
 for _model in (Country, Organisation, Person, Mandate, Presidency):

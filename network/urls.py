@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -7,10 +8,14 @@ from network.health import healthz
 admin.site.site_header = _("DG Network — secretariat")
 admin.site.site_title = _("DG Network")
 admin.site.index_title = _("Network administration")
+# The admin signs in through the portal's login (rate-limited, two-factor), never its own form.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("", include("meetings.urls")),
+    path("", include("members.urls")),
 ]

@@ -90,7 +90,26 @@ def staff_user(email: str = "staff@example.org", password: str = "correct horse 
 
     user = User.objects.create_user(email=email, password=password, is_staff=True)
     user.groups.add(ensure_secretariat_group())
+    enable_two_factor(user)
     return user
+
+
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enable_two_factor(user: User, secret: str = TOTP_SECRET) -> None:
+    """Secretariat accounts must have TOTP; tests compute codes from this secret (totp_code)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(user, secret)
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 # --- Meetings --------------------------------------------------------------------------------------------------

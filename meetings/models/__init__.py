@@ -9,8 +9,22 @@ from .meetings import (
     SeatAllowance,
     Theme,
 )
+from .outbox import (
+    DEFAULT_REMINDERS,
+    MessageKind,
+    MessageStatus,
+    OutgoingMessage,
+    ReminderKind,
+    ReminderRule,
+)
 
 __all__ = [
+    "DEFAULT_REMINDERS",
+    "MessageKind",
+    "MessageStatus",
+    "OutgoingMessage",
+    "ReminderKind",
+    "ReminderRule",
     "AgendaItem",
     "Attendance",
     "Crisis",

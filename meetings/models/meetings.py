@@ -17,6 +17,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from network.lib.zones import validate_time_zone
+
 from ..enums import (
     AgendaItemKind,
     Answer,
@@ -28,13 +30,6 @@ from ..enums import (
     Presence,
     Visibility,
 )
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(
-            _("“%(value)s” is not an IANA time zone such as Europe/Brussels."), params={"value": value}
-        )
 
 
 class Crisis(models.Model):

@@ -1,0 +1,11 @@
+from django.core.management.base import BaseCommand
+
+from meetings import delivery
+
+
+class Command(BaseCommand):
+    help = "Queue the reminders that are due now (what Celery beat runs every few minutes)."
+
+    def handle(self, *args, **options):
+        queued = delivery.send_due_reminders()
+        self.stdout.write(f"{queued} reminders queued.")

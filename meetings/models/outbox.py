@@ -1,0 +1,146 @@
+"""The outbox: every email is first a row here, written in the transaction of the change that caused it."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class MessageKind(models.TextChoices):
+    INVITATION = "invitation", _("Invitation")
+    UPDATE = "update", _("Update")
+    CANCELLATION = "cancellation", _("Cancellation")
+    ANSWER_REMINDER = "answer_reminder", _("Reminder to answer")
+    MEETING_REMINDER = "meeting_reminder", _("Reminder before the meeting")
+    CONFIRMATION = "confirmation", _("Confirmation of an answer")
+    ACTION_REMINDER = "action_reminder", _("Reminder of an action")
+    ACCOUNT = "account", _("Account")
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutgoingMessage(models.Model):
+    key = models.CharField(
+        _("key"),
+        max_length=200,
+        unique=True,
+        help_text=_("What the message is for; the same message is never made twice."),
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=MessageKind.choices)
+    meeting = models.ForeignKey(
+        "meetings.Meeting",
+        verbose_name=_("meeting"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    invitation = models.ForeignKey(
+        "meetings.Invitation",
+        verbose_name=_("invitation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    person = models.ForeignKey(
+        "members.Person",
+        verbose_name=_("person"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    to = models.EmailField(_("to"))
+    cc = models.JSONField(_("copy to"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=5)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    attachments = models.JSONField(
+        _("attachments"), default=list, blank=True, help_text=_("[{filename, content_type, content, method}]")
+    )
+    message_id = models.CharField(_("Message-ID"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=20, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    enqueued_at = models.DateTimeField(_("handed to a worker"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sending_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    bodies_purged_at = models.DateTimeField(_("bodies deleted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outbox")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to}"
+
+    def due(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.status == MessageStatus.QUEUED and (self.next_attempt_at is None or self.next_attempt_at <= now)
+
+
+class ReminderKind(models.TextChoices):
+    PENDING = "pending", _("To those who have not answered, before the answer deadline")
+    ACCEPTED = "accepted", _("To those who accepted, before the meeting")
+
+
+class ReminderRule(models.Model):
+    """When a meeting's reminders go out, as days before the answer deadline or before the meeting. The time is
+    computed from the meeting when the job runs, so reminders follow a meeting that moves."""
+
+    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="reminder_rules")
+    kind = models.CharField(_("reminder"), max_length=20, choices=ReminderKind.choices)
+    days_before = models.PositiveSmallIntegerField(_("days before"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["meeting", "kind", "-days_before"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "kind", "days_before"], name="meetings_reminder_rule_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.days_before}"
+
+    def due_at(self) -> datetime.datetime | None:
+        """09:00 in the meeting's time zone, ``days_before`` the answer deadline; or the meeting's start time,
+        ``days_before`` the meeting."""
+        meeting = self.meeting
+        if self.kind == ReminderKind.PENDING:
+            if meeting.answer_deadline is None:
+                return None
+            day = meeting.answer_deadline - datetime.timedelta(days=self.days_before)
+            return datetime.datetime.combine(day, datetime.time(9, 0), tzinfo=meeting.zone)
+        return meeting.starts_at - datetime.timedelta(days=self.days_before)
+
+    def ends_at(self) -> datetime.datetime | None:
+        """After this moment the reminder has no point any more (the deadline passed, the meeting began)."""
+        meeting = self.meeting
+        if self.kind == ReminderKind.PENDING:
+            if meeting.answer_deadline is None:
+                return None
+            return datetime.datetime.combine(
+                meeting.answer_deadline + datetime.timedelta(days=1), datetime.time(0, 0), tzinfo=meeting.zone
+            )
+        return meeting.starts_at
+
+
+DEFAULT_REMINDERS = ((ReminderKind.PENDING, 14), (ReminderKind.PENDING, 7), (ReminderKind.ACCEPTED, 2))

@@ -1,0 +1,26 @@
+"""Celery tasks: thin wrappers that take ids and call the delivery service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import delivery
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
+def send_message(self, message_id: int) -> None:
+    """Send one outbox row. A temporary SMTP failure is retried with backoff (the row stays queued with its next
+    attempt time, so the sweeper catches it too if this retry is lost)."""
+    delay = delivery.deliver(message_id)
+    if delay is not None and not self.request.is_eager:
+        raise self.retry(countdown=delay.total_seconds())
+
+
+@shared_task(ignore_result=True)
+def sweep_outbox() -> dict:
+    return delivery.sweep()
+
+
+@shared_task(ignore_result=True)
+def send_due_reminders() -> int:
+    return delivery.send_due_reminders()

@@ -1,0 +1,400 @@
+"""The member portal: dashboard, meetings and answers, directory, profile, calendar feed, secretariat's board.
+
+Every view checks access: anonymous visitors go to the login page; a member sees the meetings they are invited to
+(invitations that went out), the secretariat sees all. The calendar feed is the one page without login: its
+secret URL is the key.
+"""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from meetings import calendar, services
+from meetings.delivery import documents_for, when
+from meetings.enums import Answer, MeetingStatus
+from meetings.forms import AnswerForm
+from meetings.models import Invitation, Meeting
+from network.lib import zones
+
+from .enums import OrganisationKind, Participation, Role
+from .models import Country, Mandate, Notice, Organisation, Person
+
+
+def member_required(view):
+    """Signed in, active, and either secretariat staff or a person of the registry."""
+
+    @functools.wraps(view)
+    @login_required
+    @never_cache
+    def wrapper(request, *args, **kwargs):
+        request.person = services.person_of(request.user)
+        if request.person is None and not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_required(view):
+    @functools.wraps(view)
+    @member_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def visible_meetings(request):
+    """Meetings the user may open: all but drafts for the secretariat (drafts too), invitations that went out for
+    members."""
+    if request.user.is_staff:
+        return Meeting.objects.all()
+    return Meeting.objects.exclude(status=MeetingStatus.DRAFT).filter(
+        invitations__person=request.person, invitations__withdrawn_at__isnull=True, invitations__sent_at__isnull=False
+    )
+
+
+def _my_invitations(person: Person | None):
+    if person is None:
+        return {}
+    invitations = Invitation.objects.live().filter(person=person, sent_at__isnull=False).select_related("substitute")
+    return {i.meeting_id: i for i in invitations}
+
+
+# --- Dashboard --------------------------------------------------------------------------------------------------
+
+
+@member_required
+@require_GET
+def dashboard(request):
+    upcoming = list(visible_meetings(request).upcoming().order_by("starts_at").distinct()[:5])
+    mine = _my_invitations(request.person)
+    context = {
+        "nav": "dashboard",
+        "upcoming": [(m, mine.get(m.pk)) for m in upcoming],
+        "notices": Notice.objects.current()[:5],
+    }
+    return render(request, "portal/dashboard.html", context)
+
+
+# --- Meetings ---------------------------------------------------------------------------------------------------
+
+
+@member_required
+@require_GET
+def meetings(request):
+    visible = visible_meetings(request).distinct()
+    mine = _my_invitations(request.person)
+    upcoming = list(visible.upcoming().order_by("starts_at"))
+    past = list(visible.past().order_by("-starts_at")[:50])
+    return render(
+        request,
+        "portal/meetings.html",
+        {
+            "nav": "meetings",
+            "upcoming": [(m, mine.get(m.pk)) for m in upcoming],
+            "past": [(m, mine.get(m.pk)) for m in past],
+        },
+    )
+
+
+def _meeting_for(request, pk) -> Meeting:
+    meeting = visible_meetings(request).filter(pk=pk).select_related("chair", "host", "crisis").first()
+    if meeting is None:
+        raise Http404
+    return meeting
+
+
+@member_required
+@require_GET
+def meeting(request, pk):
+    meeting = _meeting_for(request, pk)
+    invitation = _my_invitations(request.person).get(meeting.pk)
+    my_zone = zoneinfo.ZoneInfo(request.person.time_zone) if request.person else meeting.zone
+    with timezone.override(meeting.zone):
+        meeting_when = when(meeting)
+    local_when = None
+    if my_zone.key != meeting.zone.key:
+        start, end = meeting.starts_at.astimezone(my_zone), meeting.ends_at.astimezone(my_zone)
+        local_when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({my_zone.key})"
+    agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
+    if request.user.is_staff:
+        documents = list(meeting.documents.filter(is_archived=False))
+    elif invitation is not None:
+        documents = documents_for(invitation)
+    else:
+        documents = []
+    answers = (
+        Invitation.objects.live()
+        .filter(meeting=meeting, sent_at__isnull=False)
+        .select_related("person__organisation__country", "substitute")
+        .order_by("person__organisation__country__code", "person__last_name")
+    )
+    map_url = ""
+    if meeting.has_venue:
+        from urllib.parse import quote_plus
+
+        address = ", ".join(p for p in (meeting.venue_name, meeting.venue_address, meeting.venue_city) if p)
+        map_url = f"https://www.openstreetmap.org/search?query={quote_plus(address)}"
+    return render(
+        request,
+        "portal/meeting.html",
+        {
+            "nav": "meetings",
+            "meeting": meeting,
+            "invitation": invitation,
+            "when": meeting_when,
+            "local_when": local_when,
+            "agenda": services.planned_agenda(meeting, agenda_items),
+            "documents": documents,
+            "answers": answers,
+            "show_connection": request.user.is_staff or invitation is not None,
+            "map_url": map_url,
+            "can_answer": invitation is not None and meeting.accepts_answers and meeting.status != MeetingStatus.DRAFT,
+        },
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def answer(request, pk):
+    meeting = _meeting_for(request, pk)
+    invitation = _my_invitations(request.person).get(meeting.pk)
+    if invitation is None:
+        raise Http404
+    if not meeting.accepts_answers or meeting.status == MeetingStatus.CANCELLED:
+        messages.error(request, _("Answers to this meeting can no longer change."))
+        return redirect("portal:meeting", pk=meeting.pk)
+    invitation.meeting = meeting
+    if request.method == "POST":
+        form = AnswerForm(request.POST, invitation=invitation)
+        if form.is_valid() and form.save(by=request.user) is not None:
+            messages.success(request, _("Your answer is registered; a confirmation is on its way by email."))
+            return redirect("portal:meeting", pk=meeting.pk)
+    else:
+        choice = request.GET.get("choice")
+        form = AnswerForm(invitation=invitation, initial={"choice": choice} if choice else None)
+    with timezone.override(meeting.zone):
+        meeting_when = when(meeting)
+    return render(
+        request,
+        "portal/answer.html",
+        {"nav": "meetings", "meeting": meeting, "invitation": invitation, "form": form, "when": meeting_when},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_required
+@require_GET
+def meeting_ics(request, pk):
+    meeting = _meeting_for(request, pk)
+    invitation = _my_invitations(request.person).get(meeting.pk)
+    if invitation is not None:
+        invitation.meeting = meeting
+        content = (
+            calendar.invitation_ics(invitation)
+            if meeting.status != MeetingStatus.CANCELLED
+            else calendar.invitation_ics(invitation, cancel=True)
+        )
+    else:
+        content = calendar.calendar([calendar.meeting_event(meeting)], method="PUBLISH")
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.local_start:%Y-%m-%d}.ics"'
+    return response
+
+
+@require_GET
+def calendar_feed(request, token):
+    person = Person.objects.filter(calendar_token=token, is_active=True).first() if token else None
+    if person is None:
+        raise Http404
+    invitations = (
+        Invitation.objects.live()
+        .filter(person=person, sent_at__isnull=False)
+        .exclude(meeting__status=MeetingStatus.DRAFT)
+        .select_related("meeting", "person")
+    )
+    events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations]
+    content = calendar.calendar(events, method="PUBLISH", name=_("DG Network meetings"))
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+# --- Directory ----------------------------------------------------------------------------------------------------
+
+
+@member_required
+@require_GET
+def directory(request):
+    q = (request.GET.get("q") or "").strip()[:100]
+    code = (request.GET.get("country") or "").strip().upper()[:2]
+    people = (
+        Mandate.objects.current()
+        .filter(role__in=[Role.DIRECTOR_GENERAL, Role.DEPUTY, Role.OBSERVER, Role.SECRETARIAT], person__is_active=True)
+        .select_related("person")
+        .order_by("role", "person__last_name")
+    )
+    organisations = (
+        Organisation.objects.active()
+        .filter(Q(country__isnull=True) | Q(country__participation__in=[Participation.MEMBER, Participation.OBSERVER]))
+        .select_related("country")
+        .prefetch_related(Prefetch("mandates", queryset=people, to_attr="people"))
+        .order_by("country__name", "name")
+    )
+    if code:
+        organisations = organisations.filter(country__code=code)
+    if q:
+        organisations = organisations.filter(
+            Q(name__icontains=q)
+            | Q(acronym__icontains=q)
+            | Q(country__name__icontains=q)
+            | Q(
+                mandates__in=Mandate.objects.current().filter(
+                    Q(person__first_name__icontains=q) | Q(person__last_name__icontains=q)
+                )
+            )
+        ).distinct()
+    groups: dict[str, list] = {"centres": [], "eu": [], "secretariat": []}
+    for organisation in organisations:
+        key = {OrganisationKind.EU_BODY: "eu", OrganisationKind.SECRETARIAT: "secretariat"}.get(
+            organisation.kind, "centres"
+        )
+        groups[key].append(organisation)
+    countries = Country.objects.exclude(participation=Participation.FORMER).order_by("name")
+    response = render(
+        request,
+        "portal/directory.html",
+        {
+            "nav": "directory",
+            "q": q,
+            "code": code,
+            "countries": countries,
+            "groups": groups,
+            "count": sum(len(v) for v in groups.values()),
+        },
+    )
+    return response
+
+
+# --- Profile --------------------------------------------------------------------------------------------------------
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=gettext_lazy("time zone"), choices=zones.choices)
+
+    class Meta:
+        model = Person
+        fields = ("title", "phone", "preferred_language", "time_zone", "wants_reminders")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    person = request.person
+    if person is None:  # secretariat staff without a registry entry
+        return render(request, "portal/profile.html", {"nav": "profile", "person": None})
+    form = ProfileForm(request.POST or None, instance=person)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile is saved."))
+        response = redirect("portal:profile")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            person.preferred_language,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=False,
+            max_age=365 * 24 * 3600,
+        )
+        return response
+    colleagues = (
+        Mandate.objects.current()
+        .filter(organisation_id=person.organisation_id, role__in=[Role.DEPUTY, Role.ASSISTANT], person__is_active=True)
+        .exclude(person=person)
+        .select_related("person")
+    )
+    feed_url = settings.SITE_URL + reverse("portal:calendar_feed", args=[person.ensure_calendar_token()])
+    return render(
+        request,
+        "portal/profile.html",
+        {"nav": "profile", "person": person, "form": form, "colleagues": colleagues, "feed_url": feed_url},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_required
+@require_POST
+def reset_calendar(request):
+    if request.person is None:
+        raise PermissionDenied
+    request.person.ensure_calendar_token(reset=True)
+    messages.success(request, _("Your calendar feed has a new address; the old one no longer works."))
+    return redirect("portal:profile")
+
+
+# --- Secretariat's board ------------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def board(request):
+    candidates = Meeting.objects.upcoming().filter(status__in=[MeetingStatus.INVITED, MeetingStatus.DRAFT])
+    chosen = request.GET.get("meeting")
+    meeting = (candidates.filter(pk=chosen).first() if chosen and chosen.isdigit() else None) or candidates.order_by(
+        "starts_at"
+    ).first()
+    rows: list[dict] = []
+    if meeting is not None:
+        invitations = (
+            Invitation.objects.live()
+            .filter(meeting=meeting)
+            .select_related("person__organisation__country", "substitute")
+            .order_by("person__organisation__country__name", "person__last_name")
+        )
+        by_country: dict = {}
+        for invitation in invitations:
+            country = invitation.person.organisation.country
+            by_country.setdefault(country, []).append(invitation)
+        invited = set(by_country)
+        for country in Country.objects.filter(participation=Participation.MEMBER).order_by("name"):
+            if country not in invited:
+                by_country.setdefault(country, [])
+        for country, items in sorted(by_country.items(), key=lambda kv: (kv[0] is None, str(kv[0] or ""))):
+            rows.append(
+                {
+                    "country": country,
+                    "invitations": items,
+                    "pending": any(i.answer == Answer.PENDING for i in items),
+                    "missing": not items,
+                }
+            )
+    return render(
+        request,
+        "portal/board.html",
+        {
+            "nav": "board",
+            "meeting": meeting,
+            "rows": rows,
+            "candidates": candidates.order_by("starts_at"),
+            "summary": services.answer_summary(meeting) if meeting else "",
+        },
+    )
