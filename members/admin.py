@@ -200,10 +200,10 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     search_fields = ("first_name", "last_name", "email", "organisation__name", "organisation__acronym")
     autocomplete_fields = ("organisation", "user")
     inlines = [PersonMandateInline]
-    actions = ["deactivate", "reactivate"]
+    actions = ["send_access", "deactivate", "reactivate"]
     fieldsets = (
         (None, {"fields": ("first_name", "last_name", "title", "organisation", "is_active")}),
-        (_("Contact"), {"fields": ("email", "phone", "preferred_language")}),
+        (_("Contact"), {"fields": ("email", "phone", "preferred_language", "time_zone", "wants_reminders")}),
         (_("Portal"), {"fields": ("user",)}),
     )
 
@@ -239,6 +239,14 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
             services.deactivate_person(person)
         count = queryset.count()
         self.message_user(request, ngettext("%d person deactivated.", "%d people deactivated.", count) % count)
+
+    @admin.action(description=_("Open a portal account and email the link to set a password"), permissions=["change"])
+    def send_access(self, request, queryset):
+        sent = 0
+        for person in queryset.filter(is_active=True):
+            services.send_access_link(person)
+            sent += 1
+        self.message_user(request, ngettext("%d access link queued.", "%d access links queued.", sent) % sent)
 
     @admin.action(description=_("Reactivate the selected people"), permissions=["change"])
     def reactivate(self, request, queryset):

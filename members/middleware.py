@@ -50,3 +50,18 @@ def has_two_factor(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class NoIndexMiddleware:
+    """The portal is for members only: ask search engines never to index it (the public news pages excepted)."""
+
+    PUBLIC_PREFIXES = ("/news/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not request.path.startswith(self.PUBLIC_PREFIXES):
+            response.headers.setdefault("X-Robots-Tag", "noindex, nofollow")
+        return response

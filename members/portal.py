@@ -257,7 +257,7 @@ def directory(request):
         Organisation.objects.active()
         .filter(Q(country__isnull=True) | Q(country__participation__in=[Participation.MEMBER, Participation.OBSERVER]))
         .select_related("country")
-        .prefetch_related(Prefetch("mandates", queryset=people, to_attr="people"))
+        .prefetch_related(Prefetch("mandates", queryset=people, to_attr="roles"))
         .order_by("country__name", "name")
     )
     if code:

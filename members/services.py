@@ -137,3 +137,53 @@ def open_account(person: Person, *, staff: bool = False):
         person.user = user
         person.save(update_fields=["user", "updated_at"])
     return user
+
+
+@transaction.atomic
+def send_access_link(person: Person, *, staff: bool = False) -> None:
+    """Open the person's portal account if needed and email them a link to set their password (valid for
+    ``PASSWORD_RESET_TIMEOUT``), in their language, through the outbox."""
+    import uuid
+    from email.utils import make_msgid
+
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    from django.conf import settings
+    from django.template.loader import render_to_string
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    from meetings.delivery import language_of, store_single
+    from meetings.models import MessageKind, OutgoingMessage
+
+    user = open_account(person, staff=staff)
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    language = language_of(person)
+    with translation.override(language):
+        context = {
+            "person": person,
+            "link": settings.SITE_URL + path,
+            "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            "portal_url": settings.SITE_URL + reverse("portal:dashboard"),
+            "secretariat_email": settings.SECRETARIAT_EMAIL,
+        }
+        subject = gettext("Your access to the DG Network portal")
+        text = render_to_string("email/access.txt", context)
+        html = render_to_string("email/access.html", context)
+    store_single(
+        OutgoingMessage(
+            key=f"access:{person.pk}:{uuid.uuid4().hex}",
+            kind=MessageKind.ACCOUNT,
+            person=person,
+            to=person.email,
+            language=language,
+            subject=subject,
+            body_text=text,
+            body_html=html,
+            message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
+        )
+    )
