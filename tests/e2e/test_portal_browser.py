@@ -1,6 +1,7 @@
 """End to end in headless Chromium (Debian's package, driven by Playwright) against a live server."""
 
 import datetime
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -68,7 +69,7 @@ def test_director_logs_in_answers_downloads_and_switches_language(live_server, p
         page.get_by_role("link", name="Programme").click()
     download = download_info.value
     assert download.suggested_filename == "programme.pdf"
-    assert open(download.path(), "rb").read() == PDF
+    assert Path(download.path()).read_bytes() == PDF
 
     page.get_by_role("link", name="Answer").first.click()
     page.get_by_label("I will attend").check()
