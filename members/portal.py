@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings import calendar, services
+from meetings import calendar, knowledge, services
 from meetings.delivery import documents_for, when
 from meetings.enums import Answer, MeetingStatus
 from meetings.forms import AnswerForm
@@ -91,6 +91,7 @@ def dashboard(request):
         "nav": "dashboard",
         "upcoming": [(m, mine.get(m.pk)) for m in upcoming],
         "notices": Notice.objects.current()[:5],
+        **knowledge.dashboard_context(request.user, request.person),
     }
     return render(request, "portal/dashboard.html", context)
 

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from meetings import portal_views
+
 from . import portal
 
 app_name = "portal"
@@ -15,4 +17,13 @@ urlpatterns = [
     path("profile/calendar/reset/", portal.reset_calendar, name="reset_calendar"),
     path("calendar/<str:token>.ics", portal.calendar_feed, name="calendar_feed"),
     path("board/", portal.board, name="board"),
+    path("meetings/<int:pk>/outcomes/", portal_views.meeting_outcomes, name="outcomes"),
+    path("meetings/<int:pk>/report.pdf", portal_views.meeting_report, name="report"),
+    path("lessons/", portal_views.lessons, name="lessons"),
+    path("lessons/new/", portal_views.lesson_edit, name="lesson_new"),
+    path("lessons/<int:pk>/", portal_views.lesson, name="lesson"),
+    path("lessons/<int:pk>/edit/", portal_views.lesson_edit, name="lesson_edit"),
+    path("lessons/<int:pk>/share/", portal_views.lesson_share, name="lesson_share"),
+    path("actions/", portal_views.actions, name="actions"),
+    path("actions/<int:pk>/", portal_views.action, name="action"),
 ]

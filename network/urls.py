@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("news/", include("meetings.news_urls")),
     path("", include("meetings.urls")),
     path("", include("members.urls")),
 ]

@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from meetings import delivery
+from meetings import delivery, knowledge
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, once, **options):
         while True:
-            reminders = delivery.send_due_reminders()
+            reminders = delivery.send_due_reminders() + knowledge.send_action_reminders()
             sent = delivery.deliver_due()
             if reminders or sent or once:
                 self.stdout.write(f"{reminders} reminders queued, {sent} messages delivered.")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from meetings import delivery
+from meetings import delivery, knowledge
 
 
 class Command(BaseCommand):
@@ -8,4 +8,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         queued = delivery.send_due_reminders()
-        self.stdout.write(f"{queued} reminders queued.")
+        actions = knowledge.send_action_reminders()
+        self.stdout.write(f"{queued} meeting reminders and {actions} action reminders queued.")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from meetings import demo as meetings_demo
-from meetings.models import Invitation, Meeting
+from meetings.models import Action, Conclusion, Invitation, LessonLearned, Meeting, NewsItem
 from members import demo as members_demo
 from members.models import Country, Mandate, Organisation, Person, Presidency
 from members.services import open_account
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = members_demo.load()
             created.update(meetings_demo.load())
+            created.update(meetings_demo.load_knowledge())
             logins = self._accounts()
 
         totals = {
@@ -31,6 +32,10 @@ class Command(BaseCommand):
             "presidencies": Presidency.objects.count(),
             "meetings": Meeting.objects.count(),
             "invitations": Invitation.objects.count(),
+            "lessons": LessonLearned.objects.count(),
+            "conclusions": Conclusion.objects.count(),
+            "actions": Action.objects.count(),
+            "news": NewsItem.objects.count(),
         }
         self.stdout.write("Demo network:")
         for name, total in totals.items():

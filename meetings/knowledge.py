@@ -1,0 +1,403 @@
+"""The rules of lessons learned, conclusions, actions, minutes and public summaries, and the search over them.
+
+Search: on PostgreSQL each lesson has one tsvector over its title and text in the four languages, each with its
+language's configuration (english, french, dutch, german), indexed with GIN; a query is read with
+``websearch_to_tsquery`` in each language and the four are OR-ed, so quotes, operators and unbalanced
+parentheses never make it fail. On SQLite a plain word match over the same fields stands in.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+import nh3
+from django.conf import settings
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from members.enums import OrganisationKind, Role
+from members.models import Mandate, Person
+
+from .models import (
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Conclusion,
+    LessonComment,
+    LessonLearned,
+    LessonStatus,
+    Meeting,
+    NewsItem,
+)
+
+CONFIGS = {"en": "english", "fr": "french", "nl": "dutch", "de": "german"}
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+MAX_QUERY = 200
+START, STOP = "\x02", "\x03"
+
+# Rich text (minutes, news): the tags an editor needs, nothing that runs.
+ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a"}
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html or "",
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# --- Search -------------------------------------------------------------------------------------------------------
+
+
+def search_vector():
+    parts = []
+    for language, config in CONFIGS.items():
+        parts.append(SearchVector(f"title_{language}", weight="A", config=config))
+        parts.append(SearchVector(f"text_{language}", weight="B", config=config))
+    vector = parts[0]
+    for part in parts[1:]:
+        vector = vector + part
+    return vector
+
+
+def index_lessons(queryset: QuerySet | None = None) -> None:
+    """Refresh the full-text vector of lessons (all of them by default). A no-op on SQLite."""
+    if is_postgres():
+        (queryset if queryset is not None else LessonLearned.objects.all()).update(search_vector=search_vector())
+
+
+def clean_query(q: str) -> str:
+    return re.sub(r"[\x00-\x1f]", " ", (q or "")).strip()[:MAX_QUERY]
+
+
+def _words(q: str) -> list[str]:
+    return [w for w in re.findall(r"\w+", q) if len(w) > 1][:10]
+
+
+def search_lessons(queryset: QuerySet, q: str, *, language: str) -> QuerySet:
+    """Lessons matching ``q`` in any language, best first, each annotated with ``headline`` (text around the
+    matches, the matches between START and STOP markers) in the reader's language."""
+    q = clean_query(q)
+    if not q:
+        return queryset
+    text = Coalesce(NullIf(F(f"text_{language}"), Value("")), F("text_en"))
+    if is_postgres():
+        query = None
+        for config in CONFIGS.values():
+            part = SearchQuery(q, search_type="websearch", config=config)
+            query = part if query is None else query | part
+        config = CONFIGS.get(language, "english")
+        return (
+            queryset.filter(search_vector=query)
+            .annotate(
+                rank=SearchRank(F("search_vector"), query),
+                headline=SearchHeadline(
+                    text,
+                    SearchQuery(q, search_type="websearch", config=config),
+                    config=config,
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=40,
+                    min_words=20,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
+            )
+            .order_by("-rank", "-created_at")
+        )
+    words = _words(q)
+    if not words:
+        return queryset.none()
+    for word in words:
+        match = Q()
+        for lang in LANGUAGES:
+            match |= Q(**{f"title_{lang}__icontains": word}) | Q(**{f"text_{lang}__icontains": word})
+        queryset = queryset.filter(match)
+    return queryset.annotate(headline=text)
+
+
+def highlight(text: str, q: str) -> SafeString:
+    """Escape ``text`` and mark the matches: the search's markers on PostgreSQL, the query's words otherwise."""
+    text = text or ""
+    if START in text:
+        return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308 - escaped
+    words = _words(clean_query(q))
+    escaped = escape(text[:600] + ("…" if len(text) > 600 else ""))
+    if not words:
+        return mark_safe(escaped)  # noqa: S308 - escaped above
+    pattern = re.compile("|".join(re.escape(escape(w)) for w in words), re.IGNORECASE)
+    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308 - escaped above
+
+
+# --- Lessons ------------------------------------------------------------------------------------------------------
+
+
+def can_edit_lesson(user, person: Person | None, lesson: LessonLearned) -> bool:
+    if user.is_staff:
+        return True
+    return bool(person and lesson.is_draft and person.organisation.country_id == lesson.country_id)
+
+
+def visible_lessons(user, person: Person | None) -> QuerySet:
+    """Members see lessons shared with the network and their own country's drafts; the secretariat sees all."""
+    lessons = LessonLearned.objects.all()
+    if user.is_staff:
+        return lessons
+    own = Q(status=LessonStatus.DRAFT, country_id=person.organisation.country_id) if person else Q(pk__in=[])
+    return lessons.filter(~Q(status=LessonStatus.DRAFT) | own)
+
+
+@transaction.atomic
+def save_lesson(lesson: LessonLearned, *, themes=None) -> LessonLearned:
+    """Validate and save a lesson (its own language must have a title and a text), then index it."""
+    language = lesson.original_language
+    if (
+        not (getattr(lesson, f"title_{language}") or "").strip()
+        or not (getattr(lesson, f"text_{language}") or "").strip()
+    ):
+        raise ValidationError(_("Give a title and a text in the language the lesson is written in."))
+    if not lesson.title_en:
+        # English is the fallback every reader can get; until it is translated, the original stands in.
+        lesson.title_en = getattr(lesson, f"title_{language}")
+    lesson.full_clean(exclude=["search_vector", "text_en", "title_en"])
+    lesson.save()
+    if themes is not None:
+        lesson.themes.set(themes)
+    index_lessons(LessonLearned.objects.filter(pk=lesson.pk))
+    return lesson
+
+
+def share_lesson(lesson: LessonLearned, *, user, person) -> None:
+    if not can_edit_lesson(user, person, lesson):
+        raise PermissionDenied
+    lesson.status = LessonStatus.SHARED
+    lesson.save(update_fields=["status", "updated_at"])
+
+
+def comment(lesson: LessonLearned, *, person: Person | None, text: str) -> LessonComment:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError(_("The comment is empty."))
+    if len(text) > 4000:
+        raise ValidationError(_("A comment has at most 4,000 characters."))
+    return LessonComment.objects.create(lesson=lesson, author=person, text=text)
+
+
+# --- Actions ------------------------------------------------------------------------------------------------------
+
+
+def can_update_action(user, person: Person | None, action: Action) -> bool:
+    if user.is_staff:
+        return True
+    if person is None:
+        return False
+    if action.owner_country_id:
+        return person.organisation.country_id == action.owner_country_id
+    if action.owner_organisation_id:
+        return person.organisation_id == action.owner_organisation_id
+    return person.organisation.kind == OrganisationKind.SECRETARIAT
+
+
+@transaction.atomic
+def update_action(action: Action, *, status: str, note: str, user, person: Person | None) -> ActionUpdate:
+    """Change an action's status with a short progress note; every change is kept (who, when, what)."""
+    if not can_update_action(user, person, action):
+        raise PermissionDenied
+    note = (note or "").strip()
+    if status not in ActionStatus.values:
+        raise ValidationError(_("Choose a status."))
+    if not note:
+        raise ValidationError(_("Add a short progress note."))
+    if len(note) > 500:
+        raise ValidationError(_("A progress note has at most 500 characters."))
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    action.status = status
+    action.save(update_fields=["status"])
+    return ActionUpdate.objects.create(action=action, status=status, note=note, by=user)
+
+
+def action_recipients(action: Action) -> list[Person]:
+    """Who hears about an action: the directors-general of the owning country or organisation, or the
+    secretariat's people."""
+    today = timezone.localdate()
+    mandates = Mandate.objects.active_on(today).filter(person__is_active=True).select_related("person")
+    if action.owner_secretariat:
+        mandates = mandates.filter(role=Role.SECRETARIAT)
+    elif action.owner_organisation_id:
+        mandates = mandates.filter(organisation_id=action.owner_organisation_id, role=Role.DIRECTOR_GENERAL)
+    else:
+        mandates = mandates.filter(
+            organisation__country_id=action.owner_country_id,
+            organisation__kind=OrganisationKind.CRISIS_CENTRE,
+            role=Role.DIRECTOR_GENERAL,
+        )
+    people = {m.person.pk: m.person for m in mandates}
+    return list(people.values())
+
+
+def send_action_reminders(now: datetime.datetime | None = None) -> int:
+    """Owners hear 14 days before an open action is due, and weekly once it is overdue (at most once a week)."""
+    from . import delivery
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    week = today.isocalendar()
+    queued = 0
+    due_soon = Action.objects.open().filter(due_date__lte=today + datetime.timedelta(days=14))
+    for action in due_soon.select_related("conclusion__meeting", "owner_country", "owner_organisation"):
+        overdue = action.due_date < today
+        for person in action_recipients(action):
+            if not person.wants_reminders:
+                continue
+            key = (
+                f"action_reminder:{action.pk}:{person.pk}:overdue:{week.year}-{week.week}"
+                if overdue
+                else f"action_reminder:{action.pk}:{person.pk}:due"
+            )
+            queued += delivery.queue_action_reminder(action, person, key=key, overdue=overdue)
+    return queued
+
+
+# --- Minutes and public summaries -----------------------------------------------------------------------------------
+
+
+STANDING = {
+    "en": "The DG Network brings together the directors-general of the national crisis centres of European "
+    "countries. Set up on the initiative of the director-general of Belgium's National Crisis Centre and "
+    "supported by the Benelux Union's secretariat-general, it offers a platform to exchange knowledge and a "
+    "strong link with the European structures: it develops coordination between the national crisis "
+    "management authorities, shares information on their challenges, expertise and experience, and helps "
+    "them apply common solutions at national level.",
+    "fr": "Le réseau DG réunit les directeurs généraux des centres nationaux de crise des pays européens. Créé à "
+    "l'initiative du directeur général du Centre national de crise belge et soutenu par le secrétariat "
+    "général de l'Union Benelux, il offre une plateforme d'échange de connaissances et un lien fort avec les "
+    "structures européennes : il développe la coordination entre les autorités nationales de gestion de "
+    "crise, partage les informations sur leurs défis, leur expertise et leurs expériences, et les aide à "
+    "mettre en œuvre des solutions communes au niveau national.",
+    "nl": "Het DG Netwerk brengt de directeurs-generaal van de nationale crisiscentra van Europese landen samen. "
+    "Het werd opgericht op initiatief van de directeur-generaal van het Belgische Nationaal Crisiscentrum en "
+    "wordt ondersteund door het secretariaat-generaal van de Benelux Unie. Het biedt een platform voor de "
+    "uitwisseling van kennis en een sterke link met de Europese structuren: het ontwikkelt de coördinatie "
+    "tussen de nationale autoriteiten inzake crisisbeheer, wisselt informatie uit over hun uitdagingen, "
+    "expertise en ervaringen, en ondersteunt hen bij gemeenschappelijke oplossingen op nationaal niveau.",
+    "de": "Das DG-Netzwerk vereint die Generaldirektoren der nationalen Krisenzentren europäischer Länder. Es wurde "
+    "auf Initiative des Generaldirektors des belgischen Nationalen Krisenzentrums gegründet, wird vom "
+    "Generalsekretariat der Benelux-Union unterstützt und bietet eine Plattform für den Wissensaustausch und "
+    "eine starke Verbindung zu den europäischen Strukturen: Es entwickelt die Koordinierung zwischen den "
+    "nationalen Krisenmanagementbehörden, tauscht Informationen über Herausforderungen, Fachwissen und "
+    "Erfahrungen aus und unterstützt gemeinsame Lösungen auf nationaler Ebene.",
+}
+
+
+@dataclass
+class MeetingFacts:
+    countries: int
+    institutions: list[str]
+    themes: list[str]
+    conclusions: list[str]
+    next_meeting: Meeting | None
+
+
+def meeting_facts(meeting: Meeting) -> MeetingFacts:
+    """What the public may know: counts, institutions, themes, public conclusions — never remarks, names of
+    people or confidential conclusions."""
+    from .enums import Presence
+
+    present = meeting.attendances.exclude(presence=Presence.ABSENT).select_related("person__organisation")
+    if not present.exists():
+        present = meeting.invitations.live().filter(answer="accepted").select_related("person__organisation")
+    organisations = {p.person.organisation for p in present}
+    countries = {o.country_id for o in organisations if o.country_id and o.kind == OrganisationKind.CRISIS_CENTRE}
+    institutions = sorted({str(o.name) for o in organisations if o.kind == OrganisationKind.EU_BODY})
+    next_meeting = (
+        Meeting.objects.filter(starts_at__gt=meeting.ends_at).exclude(status="cancelled").order_by("starts_at").first()
+    )
+    return MeetingFacts(
+        countries=len(countries),
+        institutions=institutions,
+        themes=[str(t) for t in meeting.themes.all()],
+        conclusions=[str(c.text) for c in meeting.conclusions.filter(is_public=True).order_by("number")],
+        next_meeting=next_meeting,
+    )
+
+
+@transaction.atomic
+def draft_news(meeting: Meeting) -> NewsItem:
+    """A draft public summary prefilled from the meeting's records, in each language; the secretariat edits and
+    publishes it. Returns the existing item when there is one."""
+    from django.template.loader import render_to_string
+    from django.utils.text import slugify
+
+    existing = NewsItem.objects.filter(meeting=meeting).first()
+    if existing:
+        return existing
+    item = NewsItem(meeting=meeting, slug=f"{meeting.local_start:%Y-%m-%d}-{slugify(meeting.title_en)[:80]}")
+    for language in LANGUAGES:
+        with translation.override(language):
+            facts = meeting_facts(meeting)
+            setattr(item, f"title_{language}", str(meeting.title))
+            body = render_to_string(
+                "news/draft_body.html", {"meeting": meeting, "facts": facts, "standing": STANDING[language]}
+            )
+            setattr(item, f"body_{language}", sanitize(body))
+    item.save()
+    return item
+
+
+def publish_news(item: NewsItem) -> NewsItem:
+    item.status = "published"
+    item.published_at = item.published_at or timezone.now()
+    for language in LANGUAGES:
+        setattr(item, f"body_{language}", sanitize(getattr(item, f"body_{language}") or ""))
+    item.save()
+    return item
+
+
+# --- Dashboard ----------------------------------------------------------------------------------------------------
+
+
+def dashboard_context(user, person: Person | None) -> dict:
+    actions = Action.objects.open().select_related("conclusion__meeting", "owner_country", "owner_organisation")
+    if not user.is_staff:
+        country_id = person.organisation.country_id if person else None
+        actions = actions.filter(
+            Q(owner_country_id=country_id) | Q(owner_organisation_id=getattr(person, "organisation_id", None))
+        )
+    return {
+        "open_actions": list(actions.order_by("due_date")[:8]),
+        "latest_lessons": list(
+            visible_lessons(user, person)
+            .exclude(status=LessonStatus.DRAFT)
+            .select_related("country")
+            .order_by("-created_at")[:5]
+        ),
+        "latest_conclusions": list(
+            Conclusion.objects.filter(meeting__in=_meetings_for(user, person))
+            .select_related("meeting")
+            .order_by("-meeting__starts_at", "number")[:5]
+        ),
+    }
+
+
+def _meetings_for(user, person):
+    if user.is_staff:
+        return Meeting.objects.all()
+    return Meeting.objects.filter(
+        invitations__person=person, invitations__withdrawn_at__isnull=True, invitations__sent_at__isnull=False
+    )

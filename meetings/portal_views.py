@@ -1,0 +1,337 @@
+"""Portal pages for what the network learns: the lessons library, submitting lessons, conclusions and actions,
+the meeting report (PDF). Every view checks access like the rest of the portal."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from members.models import Country
+from members.portal import member_required, visible_meetings
+
+from . import knowledge, reports
+from .models import (
+    Action,
+    ActionStatus,
+    ActionUpdate,
+    Conclusion,
+    Crisis,
+    LessonLearned,
+    LessonStatus,
+    Meeting,
+    Phase,
+    Theme,
+)
+
+LANGUAGE_CHOICES = settings.LANGUAGES
+
+
+# --- Lessons library ------------------------------------------------------------------------------------------------
+
+
+class LessonFilter(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
+    crisis = forms.ModelChoiceField(label=gettext_lazy("Crisis"), queryset=Crisis.objects.all(), required=False)
+    theme = forms.ModelChoiceField(label=gettext_lazy("Theme"), queryset=Theme.objects.all(), required=False)
+    country = forms.ModelChoiceField(
+        label=gettext_lazy("Country"), queryset=Country.objects.order_by("name"), required=False, to_field_name="code"
+    )
+    phase = forms.ChoiceField(label=gettext_lazy("Phase"), choices=[("", "—"), *Phase.choices], required=False)
+    meeting = forms.ModelChoiceField(label=gettext_lazy("Meeting"), queryset=Meeting.objects.none(), required=False)
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects.none()
+
+
+@member_required
+@require_GET
+def lessons(request):
+    form = LessonFilter(request.GET or None, meetings=visible_meetings(request).distinct().order_by("-starts_at"))
+    lessons = knowledge.visible_lessons(request.user, request.person).select_related("country", "crisis")
+    q = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        q = data.get("q") or ""
+        for field in ("crisis", "country", "meeting"):
+            if data.get(field):
+                lessons = lessons.filter(**{field: data[field]})
+        if data.get("theme"):
+            lessons = lessons.filter(themes=data["theme"])
+        if data.get("phase"):
+            lessons = lessons.filter(phase=data["phase"])
+        lessons = knowledge.search_lessons(lessons, q, language=get_language() or "en")
+    if not q:
+        lessons = lessons.order_by("-created_at")
+    page = Paginator(lessons, 20).get_page(request.GET.get("page"))
+    results = [
+        (
+            lesson,
+            knowledge.highlight(getattr(lesson, "headline", "") or lesson.text, q),
+            knowledge.highlight(lesson.title, q),
+        )
+        for lesson in page
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/lessons.html",
+        {"nav": "lessons", "form": form, "page": page, "results": results, "q": q, "query": query.urlencode()},
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def lesson(request, pk):
+    lesson = get_object_or_404(
+        knowledge.visible_lessons(request.user, request.person).select_related(
+            "country", "organisation", "crisis", "meeting", "author"
+        ),
+        pk=pk,
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            knowledge.comment(lesson, person=request.person, text=request.POST.get("text", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Your comment is added."))
+            return redirect("portal:lesson", pk=lesson.pk)
+    return render(
+        request,
+        "portal/lesson.html",
+        {
+            "nav": "lessons",
+            "lesson": lesson,
+            "comments": lesson.comments.select_related("author"),
+            "attachments": lesson.attachments.all(),
+            "error": error,
+            "can_edit": knowledge.can_edit_lesson(request.user, request.person, lesson),
+        },
+        status=400 if error else 200,
+    )
+
+
+class LessonForm(forms.Form):
+    original_language = forms.ChoiceField(label=gettext_lazy("Written in"), choices=LANGUAGE_CHOICES)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    text = forms.CharField(
+        label=gettext_lazy("Lesson learned"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=knowledge.LessonLearned._meta.get_field("text").validators[0].limit_value,
+    )
+    crisis = forms.ModelChoiceField(label=gettext_lazy("Crisis"), queryset=Crisis.objects.all(), required=False)
+    themes = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Themes"), queryset=Theme.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    phase = forms.ChoiceField(label=gettext_lazy("Phase"), choices=Phase.choices)
+    meeting = forms.ModelChoiceField(
+        label=gettext_lazy("Shared at the meeting"), queryset=Meeting.objects.none(), required=False
+    )
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects.none()
+
+    def clean_title(self):
+        return self.cleaned_data["title"].strip()
+
+    def clean_text(self):
+        text = self.cleaned_data["text"].strip()
+        if not text:
+            raise forms.ValidationError(_("The text is empty."))
+        return text
+
+
+def _lesson_form_initial(lesson: LessonLearned) -> dict:
+    language = lesson.original_language
+    return {
+        "original_language": language,
+        "title": getattr(lesson, f"title_{language}"),
+        "text": getattr(lesson, f"text_{language}"),
+        "crisis": lesson.crisis_id,
+        "phase": lesson.phase,
+        "themes": list(lesson.themes.values_list("pk", flat=True)),
+        "meeting": lesson.meeting_id,
+    }
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def lesson_edit(request, pk=None):
+    person = request.person
+    if pk is None:
+        if person is None or person.organisation.country_id is None:
+            raise PermissionDenied  # lessons come from a country
+        lesson = LessonLearned(
+            country_id=person.organisation.country_id,
+            organisation=person.organisation,
+            author=person,
+            original_language=get_language() or "en",
+        )
+    else:
+        lesson = get_object_or_404(LessonLearned, pk=pk)
+        if not knowledge.can_edit_lesson(request.user, person, lesson):
+            raise PermissionDenied
+    meetings = visible_meetings(request).distinct().order_by("-starts_at")
+    if request.method == "POST":
+        form = LessonForm(request.POST, meetings=meetings)
+        if form.is_valid():
+            data = form.cleaned_data
+            lesson.original_language = data["original_language"]
+            setattr(lesson, f"title_{lesson.original_language}", data["title"])
+            setattr(lesson, f"text_{lesson.original_language}", data["text"])
+            lesson.crisis, lesson.phase, lesson.meeting = data["crisis"], data["phase"], data["meeting"]
+            if "preview" in request.POST:
+                return render(
+                    request,
+                    "portal/lesson_form.html",
+                    {"nav": "lessons", "form": form, "lesson": lesson, "preview": data},
+                )
+            try:
+                knowledge.save_lesson(lesson, themes=data["themes"])
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if "share" in request.POST:
+                    knowledge.share_lesson(lesson, user=request.user, person=person)
+                    messages.success(request, _("Your lesson is shared with the network."))
+                else:
+                    messages.success(request, _("Your draft is saved; only your country and the secretariat see it."))
+                return redirect("portal:lesson", pk=lesson.pk)
+        status = 400
+    else:
+        form = LessonForm(
+            initial=_lesson_form_initial(lesson)
+            if lesson.pk
+            else {"original_language": lesson.original_language, "phase": Phase.RESPONSE},
+            meetings=meetings,
+        )
+        status = 200
+    return render(request, "portal/lesson_form.html", {"nav": "lessons", "form": form, "lesson": lesson}, status=status)
+
+
+# --- Conclusions and actions ------------------------------------------------------------------------------------------
+
+
+@member_required
+@require_GET
+def actions(request):
+    owner = request.GET.get("owner", "")
+    actions = Action.objects.select_related("conclusion__meeting", "owner_country", "owner_organisation").filter(
+        conclusion__meeting__in=visible_meetings(request)
+    )
+    show = request.GET.get("show", "open")
+    if show == "open":
+        actions = actions.open()
+    if owner == "mine" and request.person:
+        country_id = request.person.organisation.country_id
+        actions = actions.filter(owner_country_id=country_id) | actions.filter(
+            owner_organisation_id=request.person.organisation_id
+        )
+    actions = actions.order_by("due_date", "pk").distinct()
+    return render(request, "portal/actions.html", {"nav": "actions", "actions": actions, "owner": owner, "show": show})
+
+
+class ActionUpdateForm(forms.Form):
+    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=ActionStatus.choices)
+    note = forms.CharField(
+        label=gettext_lazy("Progress note"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def action(request, pk):
+    action = get_object_or_404(
+        Action.objects.select_related("conclusion__meeting")
+        .filter(conclusion__meeting__in=visible_meetings(request))
+        .distinct(),
+        pk=pk,
+    )
+    can_update = knowledge.can_update_action(request.user, request.person, action)
+    form = ActionUpdateForm(request.POST or None, initial={"status": action.status})
+    if request.method == "POST":
+        if not can_update:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                knowledge.update_action(
+                    action,
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                    user=request.user,
+                    person=request.person,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The action is updated."))
+                return redirect("portal:action", pk=action.pk)
+    updates = ActionUpdate.objects.filter(action=action).select_related("by")
+    return render(
+        request,
+        "portal/action.html",
+        {"nav": "actions", "action": action, "form": form, "can_update": can_update, "updates": updates},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_required
+@require_GET
+def meeting_outcomes(request, pk):
+    meeting = visible_meetings(request).filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    conclusions = Conclusion.objects.filter(meeting=meeting).prefetch_related(
+        Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation"))
+    )
+    return render(
+        request,
+        "portal/outcomes.html",
+        {
+            "nav": "meetings",
+            "meeting": meeting,
+            "conclusions": conclusions,
+            "lessons": knowledge.visible_lessons(request.user, request.person)
+            .filter(meeting=meeting)
+            .select_related("country"),
+        },
+    )
+
+
+@member_required
+@require_GET
+def meeting_report(request, pk):
+    meeting = visible_meetings(request).filter(pk=pk).first()
+    if meeting is None:
+        raise Http404
+    language = request.GET.get("lang") or get_language() or "en"
+    if language not in dict(settings.LANGUAGES):
+        language = "en"
+    with translation.override(language):
+        pdf = reports.meeting_report_pdf(meeting, user=request.user, person=request.person)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="report-{meeting.local_start:%Y-%m-%d}-{language}.pdf"'
+    return response
+
+
+@member_required
+@require_POST
+def lesson_share(request, pk):
+    lesson = get_object_or_404(LessonLearned, pk=pk, status=LessonStatus.DRAFT)
+    knowledge.share_lesson(lesson, user=request.user, person=request.person)
+    messages.success(request, _("Your lesson is shared with the network."))
+    return redirect("portal:lesson", pk=lesson.pk)

@@ -1,0 +1,251 @@
+"""Lessons learned, conclusions, actions, the meeting report and the public summary."""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+
+from meetings import knowledge
+from meetings.models import Action, ActionStatus, ActionUpdate, LessonLearned, Meeting, NewsItem, OutgoingMessage
+from members.enums import Participation
+from members.models import Country, Person
+from members.services import open_account
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+BRUSSELS = factories.BRUSSELS
+
+
+@pytest.fixture
+def demo(monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "demo-password-for-tests")
+    call_command("load_demo", stdout=io.StringIO())
+    march = Meeting.objects.get(starts_at__date=datetime.date(2022, 3, 29))
+    return {"march": march}
+
+
+def _client_for(client, email):
+    person = Person.objects.get(email__iexact=email)
+    client.force_login(open_account(person))
+    return person
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("opvang", "Eén loket voor privé-opvanginitiatieven"),  # Dutch stem
+        ("accueillies", "Informer dans la langue des personnes accueillies"),  # French
+        ("Desinformation", "Desinformation früh erkennen und gemeinsam widerlegen"),  # German
+        ("cyber attacks", "Rehearse the response to cyber attacks on public services"),
+        ('"national registration point"', "Eén loket voor privé-opvanginitiatieven"),  # phrase, in the English text
+    ],
+)
+def test_search_finds_lessons_in_any_language(demo, query, expected):
+    found = knowledge.search_lessons(LessonLearned.objects.all(), query, language="en")
+    assert (
+        expected
+        in [
+            lesson.title_en
+            if lesson.original_language == "en"
+            else getattr(lesson, f"title_{lesson.original_language}")
+            for lesson in found
+        ][:2]
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        "((",
+        ")(",
+        "a & | ! b",
+        "-",
+        "OR OR",
+        "<script>alert(1)</script>",
+        "':*",
+        "\\",
+        "x" * 500,
+        "\x00\x01",
+        "cyber)",
+    ],
+)
+def test_search_never_fails_on_odd_queries(demo, client, query):
+    _client_for(client, "claire.dubois@example.org")
+    response = client.get(reverse("portal:lessons"), {"q": query})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@pytest.mark.postgres
+def test_search_uses_the_gin_index(demo):
+    from django.db import connection
+
+    knowledge.index_lessons()
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        sql, params = knowledge.search_lessons(
+            LessonLearned.objects.all(), "cyber", language="en"
+        ).query.sql_with_params()
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("SET enable_seqscan = on")
+    assert "meetings_lesson_search_gin" in plan
+
+
+def test_library_highlights_matches_and_search_is_a_shareable_url(demo, client):
+    _client_for(client, "claire.dubois@example.org")
+    url = reverse("portal:lessons") + "?q=cyber&phase=preparedness"
+    page = client.get(url).content.decode()
+    assert "<mark>" in page.lower() and "Rehearse the response" in page
+    assert "1 lesson" in page
+    assert client.get(reverse("portal:lessons"), {"country": "EE"}).content.decode().count('class="card"') >= 1
+
+
+def test_director_submits_previews_saves_and_shares_a_lesson(demo, client):
+    person = _client_for(client, "claire.dubois@example.org")
+    url = reverse("portal:lesson_new")
+    data = {
+        "original_language": "fr",
+        "title": "Un centre d'appel unique",
+        "text": "<script>alert(1)</script> Un numéro unique pour les citoyens a réduit la charge du 112.",
+        "phase": "response",
+    }
+    response = client.post(url, {**data, "preview": "1"})
+    assert response.status_code == 200 and "Un centre d&#x27;appel unique" in response.content.decode()
+    assert not LessonLearned.objects.filter(title_fr="Un centre d'appel unique").exists()  # a preview saves nothing
+    response = client.post(url, {**data, "save": "1"})
+    lesson = LessonLearned.objects.get(title_fr="Un centre d'appel unique")
+    assert response.url == reverse("portal:lesson", args=[lesson.pk])
+    assert (lesson.status, lesson.country, lesson.author, lesson.title_en) == (
+        "draft",
+        person.organisation.country,
+        person,
+        "Un centre d'appel unique",
+    )
+    page = client.get(response.url).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
+    # A colleague from another country does not see the draft.
+    _client_for(client, "thomas.becker@example.org")
+    assert client.get(reverse("portal:lesson", args=[lesson.pk])).status_code == 404
+    assert client.get(reverse("portal:lesson_edit", args=[lesson.pk])).status_code == 403
+    _client_for(client, "claire.dubois@example.org")
+    client.post(reverse("portal:lesson_share", args=[lesson.pk]))
+    lesson.refresh_from_db()
+    assert lesson.status == "shared"
+    _client_for(client, "thomas.becker@example.org")
+    assert client.get(reverse("portal:lesson", args=[lesson.pk])).status_code == 200
+    response = client.post(reverse("portal:lesson", args=[lesson.pk]), {"text": "Danke, sehr hilfreich."})
+    assert response.status_code == 302 and lesson.comments.get().text == "Danke, sehr hilfreich."
+
+
+def test_bad_lesson_input_is_refused_and_nothing_is_stored(demo, client):
+    _client_for(client, "claire.dubois@example.org")
+    before = LessonLearned.objects.count()
+    for data in (
+        {"original_language": "fr", "title": "Vide", "text": "   ", "phase": "response"},
+        {"original_language": "fr", "title": "Trop long", "text": "x" * 20001, "phase": "response"},
+        {"original_language": "xx", "title": "Langue", "text": "Texte", "phase": "response"},
+    ):
+        response = client.post(reverse("portal:lesson_new"), {**data, "save": "1"})
+        assert response.status_code == 400
+    assert LessonLearned.objects.count() == before
+    response = client.post(reverse("portal:lesson", args=[LessonLearned.objects.first().pk]), {"text": " "})
+    assert response.status_code == 400 and "The comment is empty." in response.content.decode()
+
+
+def test_action_owner_updates_status_with_a_note_and_history_is_kept(demo, client):
+    action = Action.objects.get(owner_country__code="PL")
+    _client_for(client, "claire.dubois@example.org")  # France does not own it
+    assert client.post(reverse("portal:action", args=[action.pk]), {"status": "done", "note": "x"}).status_code == 403
+    person = _client_for(client, "tomasz.kowalski@example.org")
+    response = client.post(reverse("portal:action", args=[action.pk]), {"status": "done", "note": ""})
+    assert response.status_code == 400
+    response = client.post(
+        reverse("portal:action", args=[action.pk]), {"status": "done", "note": "Exchange held in Warsaw."}
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.status == ActionStatus.DONE
+    update = ActionUpdate.objects.filter(action=action).first()
+    assert (update.status, update.note, update.by) == ("done", "Exchange held in Warsaw.", person.user)
+    assert ActionUpdate.objects.filter(action=action).count() == 2  # the first record stays
+
+
+def test_action_owner_outside_the_network_is_refused(demo):
+    former = Country.objects.create(code="GB", name_en="United Kingdom", participation=Participation.FORMER)
+    action = Action(
+        conclusion=demo["march"].conclusions.first(),
+        title_en="x",
+        owner_country=former,
+        due_date=datetime.date(2027, 1, 1),
+    )
+    with pytest.raises(ValidationError, match="no longer in the network"):
+        action.full_clean()
+    action = Action(conclusion=demo["march"].conclusions.first(), title_en="x", due_date=datetime.date(2027, 1, 1))
+    with pytest.raises(ValidationError, match="exactly one owner"):
+        action.full_clean()
+
+
+def test_action_owner_is_reminded_14_days_before_and_weekly_when_overdue(demo):
+    assert Action.objects.get(owner_country__code="PL").status == "in_progress"  # due 28 April 2027
+    with time_machine.travel(datetime.datetime(2027, 4, 1, 9, tzinfo=BRUSSELS), tick=False):
+        assert knowledge.send_action_reminders() == 0  # 27 days before
+    with time_machine.travel(datetime.datetime(2027, 4, 14, 9, tzinfo=BRUSSELS), tick=False):
+        assert knowledge.send_action_reminders() == 1
+        assert knowledge.send_action_reminders() == 0
+    message = OutgoingMessage.objects.get(kind="action_reminder")
+    assert message.to == "tomasz.kowalski@example.org" and "28" in message.subject
+    with time_machine.travel(datetime.datetime(2027, 5, 3, 9, tzinfo=BRUSSELS), tick=False):
+        assert knowledge.send_action_reminders() == 1  # overdue, first week
+        assert knowledge.send_action_reminders() == 0
+    with time_machine.travel(datetime.datetime(2027, 5, 6, 9, tzinfo=BRUSSELS), tick=False):
+        assert knowledge.send_action_reminders() == 0  # same week
+    with time_machine.travel(datetime.datetime(2027, 5, 10, 9, tzinfo=BRUSSELS), tick=False):
+        assert knowledge.send_action_reminders() == 1  # the next week
+    assert OutgoingMessage.objects.get(key__contains="overdue:2027-18").subject.startswith("Overdue action")
+
+
+def test_meeting_report_pdf_in_the_chosen_language(demo, client):
+    _client_for(client, "claire.dubois@example.org")
+    url = reverse("portal:report", args=[demo["march"].pk])
+    french, german = client.get(url, {"lang": "fr"}), client.get(url, {"lang": "de"})
+    assert french["Content-Type"] == "application/pdf" and french.content.startswith(b"%PDF")
+    assert "report-2022-03-29-fr.pdf" in french["Content-Disposition"]
+    assert french.content != german.content
+    _client_for(client, "julia.schneider@example.org")  # a deputy who was not invited
+    assert client.get(url).status_code == 404
+
+
+def test_public_summary_is_published_in_four_languages_with_a_feed(demo, client):
+    item = NewsItem.objects.get()
+    assert "23" in item.body_en and "European countries" in item.body_en
+    assert item.title_nl == "De Oekraïnecrisis: eerste ervaringen"
+    assert "Council" in item.body_en  # the Council's directorate-general took part
+    assert "Vegetarian" not in item.body_en and "@" not in item.body_en  # nothing confidential
+    page = client.get(reverse("news:list"), HTTP_ACCEPT_LANGUAGE="nl")
+    assert page.status_code == 200 and "De Oekraïnecrisis: eerste ervaringen" in page.content.decode()
+    detail = client.get(reverse("news:detail", args=[item.slug]), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Was ist das DG-Netzwerk?" in detail or "DG-Netzwerk" in detail
+    feed = client.get(reverse("news:feed"))
+    assert feed.status_code == 200 and b"<feed" in feed.content and item.title_en.encode() in feed.content
+    assert client.get(reverse("portal:lessons")).status_code == 302  # nothing else is public
+
+
+def test_script_in_rich_text_is_removed():
+    assert knowledge.sanitize('<p onclick="x()">Hi<script>alert(1)</script></p><a href="javascript:x">l</a>') == (
+        '<p>Hi</p><a rel="noopener noreferrer">l</a>'
+    )
+
+
+def test_demo_has_lessons_conclusions_and_actions_in_four_languages(demo):
+    march = demo["march"]
+    assert march.conclusions.count() == 4 and march.lessons.count() == 4
+    for conclusion in march.conclusions.all():
+        assert all(getattr(conclusion, f"text_{lang}") for lang in ("en", "fr", "nl", "de"))
+    assert Action.objects.filter(conclusion__meeting=march).count() == 3
