@@ -42,6 +42,7 @@ from .models import (
 CONFIGS = {"en": "english", "fr": "french", "nl": "dutch", "de": "german"}
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 MAX_QUERY = 200
+CANDIDATES = 500  # most matches ranked per search
 START, STOP = "\x02", "\x03"
 
 # Rich text (minutes, news): the tags an editor needs, nothing that runs.
@@ -103,21 +104,16 @@ def search_lessons(queryset: QuerySet, q: str, *, language: str) -> QuerySet:
             part = SearchQuery(q, search_type="websearch", config=config)
             query = part if query is None else query | part
         config = CONFIGS.get(language, "english")
+        # Ranking reads every candidate's vector, so it is bounded: the first CANDIDATES matches found through the
+        # GIN index are ranked (a broad query should be narrowed with the filters; the page says so).
+        candidates = queryset.filter(search_vector=query).order_by().values("pk")[:CANDIDATES]
         return (
-            queryset.filter(search_vector=query)
+            queryset.filter(pk__in=candidates)
             .annotate(
                 rank=SearchRank(F("search_vector"), query),
-                headline=SearchHeadline(
-                    text,
-                    SearchQuery(q, search_type="websearch", config=config),
-                    config=config,
-                    start_sel=START,
-                    stop_sel=STOP,
-                    max_words=40,
-                    min_words=20,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
+                headline=SearchHeadline(text, SearchQuery(q, search_type="websearch", config=config), config=config,
+                                        start_sel=START, stop_sel=STOP, max_words=40, min_words=20,
+                                        max_fragments=2, fragment_delimiter=" … "),
             )
             .order_by("-rank", "-created_at")
         )

@@ -200,7 +200,7 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     search_fields = ("first_name", "last_name", "email", "organisation__name", "organisation__acronym")
     autocomplete_fields = ("organisation", "user")
     inlines = [PersonMandateInline]
-    actions = ["send_access", "deactivate", "reactivate"]
+    actions = ["send_access", "deactivate", "reactivate", "export_data", "erase_data"]
     fieldsets = (
         (None, {"fields": ("first_name", "last_name", "title", "organisation", "is_active")}),
         (_("Contact"), {"fields": ("email", "phone", "preferred_language", "time_zone", "wants_reminders")}),
@@ -247,6 +247,47 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
             services.send_access_link(person)
             sent += 1
         self.message_user(request, ngettext("%d access link queued.", "%d access links queued.", sent) % sent)
+
+    @admin.action(description=_("Export the selected people's personal data (JSON)"), permissions=["view"])
+    def export_data(self, request, queryset):
+        import json
+
+        from django.http import HttpResponse
+
+        from .privacy import export_person
+
+        data = [export_person(person) for person in queryset.select_related("organisation__country", "user")]
+        response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+        return response
+
+    @admin.action(
+        description=_("Erase the selected people's personal data (keeps the anonymised history)"),
+        permissions=["change"],
+    )
+    def erase_data(self, request, queryset):
+        from django.template.response import TemplateResponse
+
+        from .privacy import erase_person
+
+        if request.POST.get("confirm") == "yes":
+            count = 0
+            for person in queryset:
+                erase_person(person)
+                count += 1
+            self.message_user(request, ngettext("%d person erased.", "%d people erased.", count) % count)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/members/person/erase_confirm.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "people": queryset,
+                "title": _("Erase personal data"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
     @admin.action(description=_("Reactivate the selected people"), permissions=["change"])
     def reactivate(self, request, queryset):
