@@ -271,12 +271,35 @@ class ReminderRuleInline(admin.TabularInline):
 
 
 class MeetingForm(forms.ModelForm):
+    edited_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Meeting
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["edited_version"].initial = self.instance.version
+
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk:
+            # The admin's change view runs in one transaction: this lock makes a second, simultaneous save wait
+            # and then see the version the first one wrote.
+            current = (
+                Meeting.objects.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if cleaned.get("edited_version") is not None and current != cleaned["edited_version"]:
+                raise forms.ValidationError(
+                    gettext(
+                        "Someone else saved this meeting after you opened it. Nothing of yours was saved: "
+                        "open the meeting again to see their changes, then make yours."
+                    ),
+                    code="conflict",
+                )
         zone_name = cleaned.get("time_zone")
         if zone_name and "time_zone" not in self.errors:
             import zoneinfo
@@ -302,7 +325,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     filter_horizontal = ("themes",)
     readonly_fields = ("status", "answers", "cancellation_reason", "sequence", "invitations_sent_at")
     fieldsets = (
-        (None, {"fields": ("title", "summary", ("status", "answers"), "cancellation_reason")}),
+        (None, {"fields": ("title", "summary", ("status", "answers"), "cancellation_reason", "edited_version")}),
         (
             _("When"),
             {

@@ -451,6 +451,7 @@ def save_meeting(meeting: Meeting, *, by=None) -> MeetingChange | None:
     }
     meeting.status = stored.status
     meeting.sequence = stored.sequence
+    meeting.version = stored.version + 1
     if changes and stored.status == MeetingStatus.INVITED:
         meeting.sequence += 1
         meeting.save()

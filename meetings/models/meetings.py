@@ -134,6 +134,8 @@ class Meeting(models.Model):
         _("revision"), default=0, editable=False, help_text=_("Raised on every change invitees are told about.")
     )
     invitations_sent_at = models.DateTimeField(_("invitations sent"), null=True, blank=True, editable=False)
+    # Raised on every save: a form posted with an older version was edited from a stale copy (see MeetingForm).
+    version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
