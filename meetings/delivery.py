@@ -277,6 +277,42 @@ def queue_confirmation(invitation: Invitation) -> list[int]:
     return queue(MessageKind.CONFIRMATION, [invitation], key_suffix=f":{stamp}")
 
 
+def queue_action_reminder(action, person: Person, *, key: str, overdue: bool) -> int:
+    """One reminder about an action to one person of its owner (the key makes it once per period)."""
+    if OutgoingMessage.objects.filter(key=key).exists():
+        return 0
+    language = language_of(person)
+    with translation.override(language):
+        context = {
+            "person": person,
+            "action": action,
+            "overdue": overdue,
+            "due": date_format(action.due_date, "DATE_FORMAT"),
+            "conclusion": action.conclusion,
+            "meeting": action.conclusion.meeting,
+            "actions_url": site_url(reverse("portal:actions")),
+            "portal_url": site_url(reverse("portal:dashboard")),
+            "secretariat_email": settings.SECRETARIAT_EMAIL,
+        }
+        if overdue:
+            subject = _("Overdue action: %(title)s") % {"title": action.title}
+        else:
+            subject = _("Action due on %(date)s: %(title)s") % {"date": context["due"], "title": action.title}
+        text, html = _render("action_reminder", context)
+    row = OutgoingMessage(
+        key=key,
+        kind=MessageKind.ACTION_REMINDER,
+        person=person,
+        to=person.email,
+        language=language,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
+    )
+    return len(_store([row]))
+
+
 # --- Handing over to Celery -----------------------------------------------------------------------------------------
 
 
@@ -344,9 +380,13 @@ def build_email(message: OutgoingMessage, connection=None) -> EmailMultiAlternat
 
 
 def claim(message_id: int) -> OutgoingMessage | None:
-    """Lock the row and mark it in flight, only if it is queued and due. None means: nothing to do."""
+    """Lock the row and mark it in flight, only if it is queued and due. None means: nothing to do.
+
+    The lock is waited for, not skipped: every other holder keeps it for one short statement (the hand-over
+    stamping ``enqueued_at`` right after publishing, the sweeper, another worker's claim), and a skipped row would
+    wait for the sweeper instead of going out now."""
     with transaction.atomic():
-        message = OutgoingMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id).first()
+        message = OutgoingMessage.objects.select_for_update().filter(pk=message_id).first()
         if message is None or not message.due():
             return None
         message.status = MessageStatus.SENDING

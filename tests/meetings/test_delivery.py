@@ -1,0 +1,720 @@
+"""Outgoing mail, end to end in one process: the outbox rows, the messages a real SMTP server receives, the
+calendar files in them, the answer links, reminders, SMTP failures and the commands.
+
+Celery runs eagerly here (the test settings); the hand-over after commit is run with
+``django_capture_on_commit_callbacks(execute=True)``. The real worker is exercised in
+``test_delivery_integration.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import threading
+from email.message import EmailMessage
+
+import icalendar
+import psycopg2
+import pytest
+import time_machine
+from django.conf import settings as django_settings
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+
+from meetings import delivery, links, services
+from meetings.enums import Answer, MeetingStatus, Visibility
+from meetings.models import Document, Invitation, MessageKind, MessageStatus, OutgoingMessage
+from members.enums import Role
+from tests import factories, smtp
+from tests.factories import BRUSSELS
+from tests.helpers import form_data
+
+pytestmark = pytest.mark.django_db
+
+smtp_sink = smtp.smtp_sink  # the fixture, made visible to this module
+
+SITE = "https://dg.example.org"
+UTC = datetime.UTC
+T0 = datetime.datetime(2027, 3, 1, 10, 0, tzinfo=BRUSSELS)  # "now" when the invitations go out
+
+
+def at(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=BRUSSELS)
+
+
+@pytest.fixture(autouse=True)
+def before_the_meeting():
+    """Every test starts on 1 March 2027, before the meetings it makes (spring 2027)."""
+    with time_machine.travel(T0, tick=True):
+        yield
+
+
+@pytest.fixture
+def sink(smtp_sink, settings):
+    smtp_sink.configure(settings)
+    settings.SITE_URL = SITE
+    settings.MAIL_RETRY_SECONDS = 30
+    settings.OUTBOX_STALE_SECONDS = 300
+    return smtp_sink
+
+
+def send(meeting, capture) -> int:
+    with capture(execute=True):
+        return services.send_invitations(meeting)
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content().replace("\r\n", "\n")  # lines end in CRLF on the wire
+
+
+def html_of(message: EmailMessage) -> str:
+    return message.get_body(("html",)).get_content().replace("\r\n", "\n")
+
+
+def calendar_of(message: EmailMessage) -> tuple[icalendar.Calendar, EmailMessage]:
+    parts = [p for p in message.walk() if p.get_content_type() == "text/calendar"]
+    assert len(parts) == 1
+    return icalendar.Calendar.from_ical(parts[0].get_content()), parts[0]
+
+
+def event_of(cal: icalendar.Calendar) -> icalendar.Event:
+    events = cal.walk("VEVENT")
+    assert len(events) == 1
+    return events[0]
+
+
+def received_for(sink, kind: str) -> dict[str, EmailMessage]:
+    """The messages of one kind that reached the server, by recipient (checked against the outbox rows)."""
+    rows = {m.message_id: m for m in OutgoingMessage.objects.filter(kind=kind)}
+    out = {}
+    for r in sink.messages:
+        if r.message_id in rows:
+            assert r.message["To"] == rows[r.message_id].to
+            assert r.message["To"] not in out, f"{kind} reached {r.message['To']} twice"
+            out[str(r.message["To"])] = r.message
+    return out
+
+
+def in_language(language: str, msgid: str, **params) -> str:
+    with translation.override(language):
+        return gettext(msgid) % params if params else gettext(msgid)
+
+
+# --- Sending invitations ----------------------------------------------------------------------------------------
+
+
+def test_sending_a_meetings_invitations_twice_sends_each_person_one_invitation(
+    sink, django_capture_on_commit_callbacks
+):
+    meeting = factories.meeting()
+    people = [factories.director() for _ in range(3)]
+    invitations = [factories.invitation(meeting, p) for p in people]
+
+    assert send(meeting, django_capture_on_commit_callbacks) == 3
+    assert send(meeting, django_capture_on_commit_callbacks) == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery.queue_invitations(invitations) == []  # the same message is never made twice
+
+    rows = OutgoingMessage.objects.filter(kind=MessageKind.INVITATION)
+    assert sorted(rows.values_list("to", "status", "attempts")) == sorted(
+        (p.email, MessageStatus.SENT, 1) for p in people
+    )
+    assert sorted(r.rcpt_tos for r in sink.messages) == sorted((p.email,) for p in people)
+    assert sink.message_ids() == {m.message_id: 1 for m in rows}
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.INVITED
+
+
+def test_each_invitee_reads_the_invitation_in_their_language_with_assistants_in_copy(
+    sink, django_capture_on_commit_callbacks
+):
+    meeting = factories.meeting(
+        title_en="Spring meeting",
+        title_fr="Réunion de printemps",
+        title_de="Frühjahrstreffen",
+        title_nl="Voorjaarsvergadering",
+        answer_deadline=datetime.date(2027, 4, 14),
+    )
+    people = {
+        "fr": factories.director(factories.country("FR"), first_name="Anne", preferred_language="fr"),
+        "de": factories.director(factories.country("DE"), first_name="Bernd", preferred_language="de"),
+        "nl": factories.director(factories.country("NL"), first_name="Cees", preferred_language="nl"),
+        "en": factories.director(factories.country("IE"), first_name="Dara"),  # no preference: English
+    }
+    assistant = factories.person(people["fr"].organisation, first_name="Chloé", email="assistant@crisis.fr")
+    factories.mandate(assistant, role=Role.ASSISTANT)
+    invitations = {lang: factories.invitation(meeting, p) for lang, p in people.items()}
+
+    send(meeting, django_capture_on_commit_callbacks)
+
+    received = received_for(sink, MessageKind.INVITATION)
+    assert set(received) == {p.email for p in people.values()}
+    # The day in each language's own format (Django's catalogues), the rest in ours.
+    days = {"fr": "28 avril 2027", "de": "28. April 2027", "nl": "28 april 2027", "en": "April 28, 2027"}
+    titles = {"fr": "Réunion de printemps", "de": "Frühjahrstreffen", "nl": "Voorjaarsvergadering"}
+    for language, person in people.items():
+        message = received[person.email]
+        title = titles.get(language, "Spring meeting")
+        subject = in_language(language, "Invitation: %(title)s, %(date)s", title=title, date=days[language])
+        greeting = in_language(language, "Dear %(name)s,", name=person.full_name)
+        if language != "en":
+            assert subject != f"Invitation: {title}, {days[language]}", f"{language}: the subject is not translated"
+            assert greeting != f"Dear {person.full_name},", f"{language}: the body is not translated"
+        assert message["Subject"] == subject
+        assert message["Content-Language"] == language
+        assert OutgoingMessage.objects.get(to=person.email).language == language
+        text, html = text_of(message), html_of(message)
+        assert text.startswith(greeting + "\n")
+        assert f'<html lang="{language}">' in html
+        assert greeting in html
+        assert days[language] in text
+
+        assert message["From"] == django_settings.DEFAULT_FROM_EMAIL
+        assert message["Reply-To"] == django_settings.SECRETARIAT_EMAIL
+        assert message["Auto-Submitted"] == "auto-generated"
+        assert message.get_content_type() == "multipart/mixed"
+        assert [p.get_content_type() for p in message.walk() if not p.is_multipart()] == [
+            "text/plain",
+            "text/html",
+            "text/calendar",
+        ]
+        # Every link is absolute, on the site; the answer links are the invitation's own.
+        urls = re.findall(r"https?://[^\s\"<>]+", text) + re.findall(r'href="([^"]+)"', html)
+        assert urls and all(u.startswith(SITE + "/") for u in urls), urls
+        invitation = invitations[language]
+        for choice in ("accept", "decline", "substitute"):
+            assert links.answer_url(invitation, choice) in text
+            assert links.answer_url(invitation, choice) in html
+        assert SITE + reverse("portal:meeting", args=[meeting.pk]) in text
+
+    fr = received[people["fr"].email]
+    assert fr["Cc"] == "assistant@crisis.fr"
+    assert sink.to("assistant@crisis.fr")[0].rcpt_tos == (people["fr"].email, "assistant@crisis.fr")
+    assert all(received[people[lang].email]["Cc"] is None for lang in ("de", "nl", "en"))
+
+
+# --- Calendar files ---------------------------------------------------------------------------------------------
+
+
+def test_invitation_and_update_carry_one_event_whose_sequence_rises_when_the_time_changes(
+    sink, django_capture_on_commit_callbacks
+):
+    meeting = factories.meeting(starts_at=at(2027, 4, 28, 9, 30))
+    person = factories.director(email="dg@crisis.example")
+    factories.invitation(meeting, person)
+    send(meeting, django_capture_on_commit_callbacks)
+    meeting.starts_at = at(2027, 4, 28, 11, 0)
+    meeting.ends_at = at(2027, 4, 28, 17, 0)
+    with django_capture_on_commit_callbacks(execute=True):
+        change = services.save_meeting(meeting)
+    assert change is not None
+
+    invitation = received_for(sink, MessageKind.INVITATION)["dg@crisis.example"]
+    update = received_for(sink, MessageKind.UPDATE)["dg@crisis.example"]
+    events = []
+    for message, sequence, start in (
+        (invitation, 0, datetime.datetime(2027, 4, 28, 7, 30, tzinfo=UTC)),
+        (update, 1, datetime.datetime(2027, 4, 28, 9, 0, tzinfo=UTC)),
+    ):
+        cal, part = calendar_of(message)
+        assert part.get_param("method") == "REQUEST"
+        assert part.get_filename() == "meeting.ics"
+        assert str(cal["METHOD"]) == "REQUEST"
+        assert [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")] == ["Europe/Brussels"]
+        event = event_of(cal)
+        assert event["SEQUENCE"] == sequence
+        assert event.decoded("DTSTART").astimezone(UTC) == start
+        assert event.decoded("DTEND").astimezone(UTC) == start + (
+            datetime.timedelta(hours=7) if sequence == 0 else datetime.timedelta(hours=6)
+        )
+        assert event["DTSTART"].params["TZID"] == "Europe/Brussels"
+        assert str(event["ORGANIZER"]) == f"mailto:{django_settings.SECRETARIAT_EMAIL}"
+        assert str(event["ATTENDEE"]) == "mailto:dg@crisis.example"
+        assert str(event["STATUS"]) == "CONFIRMED"
+        events.append(event)
+    assert str(events[0]["UID"]) == str(events[1]["UID"]) == f"{meeting.uid}@dg-network"
+
+
+@pytest.mark.parametrize(
+    ("local", "utc"),
+    [
+        # Summer time began on Sunday 28 March 2027 and ends on Sunday 31 October 2027.
+        (at(2027, 3, 29, 9, 30), datetime.datetime(2027, 3, 29, 7, 30, tzinfo=UTC)),
+        (at(2027, 10, 29, 9, 30), datetime.datetime(2027, 10, 29, 7, 30, tzinfo=UTC)),
+        (at(2027, 11, 2, 9, 30), datetime.datetime(2027, 11, 2, 8, 30, tzinfo=UTC)),
+    ],
+)
+def test_calendar_start_is_the_right_instant_on_either_side_of_a_clock_change(
+    sink, django_capture_on_commit_callbacks, local, utc
+):
+    meeting = factories.meeting(starts_at=local)
+    person = factories.director()
+    factories.invitation(meeting, person)
+    send(meeting, django_capture_on_commit_callbacks)
+
+    (received,) = sink.messages
+    cal, _part = calendar_of(received.message)
+    event = event_of(cal)
+    assert event.decoded("DTSTART").astimezone(UTC) == utc
+    # A calendar without the IANA database reads the time through the file's own VTIMEZONE.
+    (vtimezone,) = cal.walk("VTIMEZONE")
+    own_zone = vtimezone.to_tz(lookup_tzid=False)
+    naive = event.decoded("DTSTART").replace(tzinfo=None)
+    assert naive == local.replace(tzinfo=None)
+    assert naive.replace(tzinfo=own_zone).astimezone(UTC) == utc
+
+
+# --- Updates and cancellations ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def answered(sink, django_capture_on_commit_callbacks):
+    """A meeting whose invitations went out and were answered in every way."""
+    meeting = factories.meeting()
+    people = {name: factories.director(email=f"{name}@crisis.example") for name in ("pending", "yes", "no", "sends")}
+    substitute = factories.person(people["sends"].organisation, email="substitute@crisis.example")
+    invitations = {name: factories.invitation(meeting, p) for name, p in people.items()}
+    send(meeting, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_answer(invitations["yes"], answer=Answer.ACCEPTED)
+        services.record_answer(invitations["no"], answer=Answer.DECLINED)
+        services.record_answer(invitations["sends"], answer=Answer.DELEGATED, substitute=substitute)
+    return meeting
+
+
+def test_update_goes_to_everyone_who_has_not_declined_or_delegated(answered, sink, django_capture_on_commit_callbacks):
+    answered.venue_name = "Egmont Palace"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_meeting(answered)
+
+    updates = received_for(sink, MessageKind.UPDATE)
+    assert sorted(updates) == ["pending@crisis.example", "substitute@crisis.example", "yes@crisis.example"]
+    assert OutgoingMessage.objects.filter(kind=MessageKind.UPDATE).count() == 3
+    for message in updates.values():
+        assert message["Subject"] == "Changed: Spring meeting, April 28, 2027"
+        assert "Changed: venue." in text_of(message)
+        assert "Where: Egmont Palace, Brussels" in text_of(message)
+        assert event_of(calendar_of(message)[0])["SEQUENCE"] == 1
+
+
+def test_cancellation_tells_every_standing_invitee_with_a_cancel_calendar_file(
+    answered, sink, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_meeting(answered, reason="The crisis demands everyone at home.")
+
+    cancellations = received_for(sink, MessageKind.CANCELLATION)
+    assert sorted(cancellations) == [
+        "no@crisis.example",
+        "pending@crisis.example",
+        "sends@crisis.example",
+        "substitute@crisis.example",
+        "yes@crisis.example",
+    ]
+    for message in cancellations.values():
+        assert message["Subject"] == "Cancelled: Spring meeting"
+        assert "Reason: The crisis demands everyone at home." in text_of(message)
+        cal, part = calendar_of(message)
+        assert part.get_param("method") == "CANCEL"
+        assert str(cal["METHOD"]) == "CANCEL"
+        event = event_of(cal)
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert event["SEQUENCE"] == 1
+        assert str(event["UID"]) == f"{answered.uid}@dg-network"
+
+
+# --- Answer links ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def invited(sink, django_capture_on_commit_callbacks):
+    meeting = factories.meeting()
+    invitation = factories.invitation(meeting, factories.director(email="dg@crisis.example"))
+    send(meeting, django_capture_on_commit_callbacks)
+    invitation.refresh_from_db()
+    return invitation
+
+
+def path_of(url: str) -> str:
+    assert url.startswith(SITE)
+    return url[len(SITE) :]
+
+
+def answer_form(page: str | bytes) -> dict:
+    """What a browser posts from the answer form (the page's first form is the language switch)."""
+    page = page.decode() if isinstance(page, bytes) else page
+    return form_data(page[page.index('<form method="post" novalidate>') :])
+
+
+def unchanged(invitation: Invitation, rows_before: int) -> bool:
+    """No answer recorded and no message queued since ``rows_before`` outbox rows."""
+    invitation.refresh_from_db()
+    return (
+        invitation.answer == Answer.PENDING
+        and invitation.answered_at is None
+        and OutgoingMessage.objects.count() == rows_before
+        and not OutgoingMessage.objects.filter(kind=MessageKind.CONFIRMATION).exists()
+    )
+
+
+def test_opening_an_answer_link_shows_the_choice_and_changes_nothing(invited, client):
+    rows = OutgoingMessage.objects.count()
+    response = client.get(path_of(links.answer_url(invited, "decline")))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert re.search(r'<input type="radio" name="choice" value="decline"[^>]*checked', page)
+    assert "Confirm my answer" in page
+    assert answer_form(page)["choice"] == "decline"
+    assert unchanged(invited, rows)
+
+
+def test_posting_the_answer_form_records_the_answer_and_sends_a_confirmation(
+    invited, client, sink, django_capture_on_commit_callbacks
+):
+    url = path_of(links.answer_url(invited, "decline"))
+    data = answer_form(client.get(url).content)
+    data["remarks"] = "On mission abroad."
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Thank you: your answer is registered" in response.content.decode()
+    invited.refresh_from_db()
+    assert (invited.answer, invited.remarks) == (Answer.DECLINED, "On mission abroad.")
+    (row,) = OutgoingMessage.objects.filter(kind=MessageKind.CONFIRMATION)
+    assert (row.to, row.status) == ("dg@crisis.example", MessageStatus.SENT)
+    (confirmation,) = received_for(sink, MessageKind.CONFIRMATION).values()
+    assert confirmation["Subject"] == "Your answer: Spring meeting"
+    assert "): Declined." in text_of(confirmation)
+    assert "Your remarks: On mission abroad." in text_of(confirmation)
+
+
+def test_a_tampered_answer_link_is_refused_with_a_clear_page(invited, client):
+    rows = OutgoingMessage.objects.count()
+    url = path_of(links.answer_url(invited, "decline"))
+    token = url.split("/")[2]
+    tampered = url.replace(token, token[:-1] + ("A" if token[-1] != "A" else "B"))
+
+    for response in (client.get(tampered), client.post(tampered, {"choice": "decline"})):
+        assert response.status_code == 400
+        assert "The link is incomplete or has been altered." in response.content.decode()
+        assert "Nothing has been changed." in response.content.decode()
+    assert unchanged(invited, rows)
+
+
+def test_an_answer_link_has_expired_once_the_meeting_is_over(invited, client):
+    rows = OutgoingMessage.objects.count()
+    url = path_of(links.answer_url(invited, "decline"))
+    with time_machine.travel(invited.meeting.ends_at + datetime.timedelta(minutes=1)):
+        for response in (client.get(url), client.post(url, {"choice": "decline"})):
+            assert response.status_code == 410
+            assert "The meeting is over, so its answer links have expired." in response.content.decode()
+    assert unchanged(invited, rows)
+
+
+def test_an_answer_link_to_a_cancelled_meeting_says_so_and_changes_nothing(
+    invited, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_meeting(invited.meeting, reason="Postponed to the autumn.")
+    rows = OutgoingMessage.objects.count()
+    url = path_of(links.answer_url(invited, "decline"))
+    for response in (client.get(url), client.post(url, {"choice": "decline"})):
+        assert response.status_code == 410
+        page = response.content.decode()
+        assert "The meeting “Spring meeting” was cancelled; answers can no longer change." in page
+        assert "Reason: Postponed to the autumn." in page
+    assert unchanged(invited, rows)
+
+
+def test_an_answer_link_of_a_withdrawn_invitation_is_refused(invited, client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw_invitation(invited)
+    rows = OutgoingMessage.objects.count()
+    url = path_of(links.answer_url(invited, "decline"))
+    for response in (client.get(url), client.post(url, {"choice": "decline"})):
+        assert response.status_code == 410
+        assert "This invitation was withdrawn." in response.content.decode()
+    assert unchanged(invited, rows)
+
+
+def test_answer_form_needs_its_csrf_token(invited, django_capture_on_commit_callbacks):
+    browser = Client(enforce_csrf_checks=True)
+    rows = OutgoingMessage.objects.count()
+    url = path_of(links.answer_url(invited, "decline"))
+
+    refused = browser.post(url, {"choice": "decline"})
+    assert refused.status_code == 403
+    assert unchanged(invited, rows)
+
+    data = answer_form(browser.get(url).content)  # sets the CSRF cookie; the form carries the token
+    assert data["csrfmiddlewaretoken"]
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = browser.post(url, data)
+    assert accepted.status_code == 200
+    invited.refresh_from_db()
+    assert invited.answer == Answer.DECLINED
+
+
+# --- Reminders ---------------------------------------------------------------------------------------------------
+
+
+def reminders(capture, *, command: bool = False) -> int | str:
+    with capture(execute=True):
+        if command:
+            out = io.StringIO()
+            call_command("send_due_reminders", stdout=out)
+            return out.getvalue()
+        return delivery.send_due_reminders()
+
+
+def sent_to(kind: str) -> list[str]:
+    return sorted(OutgoingMessage.objects.filter(kind=kind).values_list("to", flat=True))
+
+
+def test_reminders_reach_pending_then_accepted_invitees_once_each_at_the_right_time(
+    sink, django_capture_on_commit_callbacks
+):
+    c = django_capture_on_commit_callbacks
+    meeting = factories.meeting(answer_deadline=datetime.date(2027, 4, 14))  # 28 April 2027, 09:30 Brussels
+    services.ensure_reminders(meeting)
+    names = ("anna", "bert", "carl", "dora", "emil", "eva")
+    people = {name: factories.director(email=f"{name}@crisis.example") for name in names}
+    for name in ("dora", "emil"):
+        people[name].wants_reminders = False
+        people[name].save()
+    invitations = {name: factories.invitation(meeting, people[name]) for name in names if name != "eva"}
+    agenda_doc = Document.objects.create(meeting=meeting, title="Draft agenda", file="documents/a.pdf")
+    members_note = Document.objects.create(
+        meeting=meeting, title="Members' note", file="documents/b.pdf", visibility=Visibility.MEMBERS
+    )
+    Document.objects.create(meeting=meeting, title="Old draft", file="documents/c.pdf", is_archived=True)
+    send(meeting, c)
+    with c(execute=True):
+        services.record_answer(invitations["carl"], answer=Answer.ACCEPTED)
+        services.record_answer(invitations["emil"], answer=Answer.ACCEPTED)
+
+    # 14 days before the deadline, at 09:00 in the meeting's time zone: pending invitees who want reminders.
+    with time_machine.travel(at(2027, 3, 31, 8, 59), tick=False):
+        assert reminders(c) == 0
+    with time_machine.travel(at(2027, 3, 31, 9, 0), tick=False):
+        assert reminders(c) == 2
+        assert reminders(c) == 0
+    assert sent_to(MessageKind.ANSWER_REMINDER) == ["anna@crisis.example", "bert@crisis.example"]
+
+    with time_machine.travel(at(2027, 4, 1, 10, 0), tick=False), c(execute=True):
+        services.invite(meeting, people["eva"])  # after the first reminder was due: gets only the second
+
+    with time_machine.travel(at(2027, 4, 7, 9, 0), tick=False):
+        assert reminders(c) == 3
+        assert reminders(c) == 0
+    assert sent_to(MessageKind.ANSWER_REMINDER) == [
+        "anna@crisis.example",
+        "anna@crisis.example",
+        "bert@crisis.example",
+        "bert@crisis.example",
+        "eva@crisis.example",
+    ]
+
+    with time_machine.travel(at(2027, 4, 8, 12, 0), tick=False), c(execute=True):
+        services.record_answer(invitations["bert"], answer=Answer.ACCEPTED)
+
+    # Two days before the meeting, to those who accepted.
+    with time_machine.travel(at(2027, 4, 26, 9, 29), tick=False):
+        assert reminders(c) == 0
+    with time_machine.travel(at(2027, 4, 26, 9, 30), tick=False):
+        assert reminders(c) == 2
+        assert reminders(c) == 0
+    assert sent_to(MessageKind.MEETING_REMINDER) == ["bert@crisis.example", "carl@crisis.example"]
+
+    reminded = received_for(sink, MessageKind.MEETING_REMINDER)
+    assert sorted(reminded) == ["bert@crisis.example", "carl@crisis.example"]
+    for message in reminded.values():
+        assert message["Subject"] == "Reminder: Spring meeting, April 28, 2027"
+        text = text_of(message)
+        documents = text[text.index("Documents:") :].split("\n\n")[0]
+        assert documents.splitlines() == [
+            "Documents:",
+            f"  - Draft agenda: {SITE}{reverse('meetings:document', args=[agenda_doc.uid])}",
+            f"  - Members' note: {SITE}{reverse('meetings:document', args=[members_note.uid])}",
+        ]
+        assert "Old draft" not in text
+    answer_reminders = [r for r in sink.messages if r.message["Subject"].startswith("Reminder: please answer")]
+    assert len(answer_reminders) == 5
+    assert answer_reminders[0].message["Subject"] == "Reminder: please answer the invitation to Spring meeting"
+    # Those who asked for no reminders got their invitation (and confirmation) only.
+    assert sorted(OutgoingMessage.objects.filter(to="dora@crisis.example").values_list("kind", flat=True)) == [
+        MessageKind.INVITATION
+    ]
+    assert sorted(OutgoingMessage.objects.filter(to="emil@crisis.example").values_list("kind", flat=True)) == [
+        MessageKind.CONFIRMATION,
+        MessageKind.INVITATION,
+    ]
+
+
+def test_meeting_reminder_follows_a_meeting_that_moves(sink, django_capture_on_commit_callbacks):
+    c = django_capture_on_commit_callbacks
+    meeting = factories.meeting()  # 28 April 2027, 09:30 Brussels
+    services.ensure_reminders(meeting)
+    invitation = factories.invitation(meeting, factories.director(email="dg@crisis.example"))
+    send(meeting, c)
+    with c(execute=True):
+        services.record_answer(invitation, answer=Answer.ACCEPTED)
+
+    with time_machine.travel(at(2027, 4, 20, 12, 0), tick=False), c(execute=True):
+        meeting.starts_at = at(2027, 5, 5, 9, 30)
+        meeting.ends_at = at(2027, 5, 5, 16, 30)
+        services.save_meeting(meeting)
+
+    with time_machine.travel(at(2027, 4, 26, 9, 30), tick=False):
+        assert reminders(c) == 0
+    with time_machine.travel(at(2027, 5, 3, 9, 29), tick=False):
+        assert reminders(c) == 0
+    with time_machine.travel(at(2027, 5, 3, 9, 30), tick=False):
+        assert reminders(c) == 1
+    (message,) = received_for(sink, MessageKind.MEETING_REMINDER).values()
+    assert message["Subject"] == "Reminder: Spring meeting, May 5, 2027"
+    assert "When: May 5, 2027, 09:30–16:30 (Europe/Brussels)" in text_of(message)
+
+
+def test_send_due_reminders_command_queues_the_due_reminders_once(sink, django_capture_on_commit_callbacks):
+    c = django_capture_on_commit_callbacks
+    meeting = factories.meeting(answer_deadline=datetime.date(2027, 4, 14))
+    services.ensure_reminders(meeting)
+    factories.invitation(meeting, factories.director(email="dg@crisis.example"))
+    send(meeting, c)
+
+    with time_machine.travel(at(2027, 3, 31, 9, 0), tick=False):
+        assert reminders(c, command=True) == "1 meeting reminders and 0 action reminders queued.\n"
+        assert reminders(c, command=True) == "0 meeting reminders and 0 action reminders queued.\n"
+    assert sent_to(MessageKind.ANSWER_REMINDER) == ["dg@crisis.example"]
+    assert len(received_for(sink, MessageKind.ANSWER_REMINDER)) == 1
+
+
+# --- SMTP failures -----------------------------------------------------------------------------------------------
+
+
+def test_temporary_smtp_failure_leaves_the_message_queued_for_a_later_attempt(sink, django_capture_on_commit_callbacks):
+    meeting = factories.meeting()
+    factories.invitation(meeting, factories.director(email="dg@crisis.example"))
+    sink.refuse(421, "Service not available")
+    now = at(2027, 3, 1, 12, 0)
+    with time_machine.travel(now, tick=False):
+        send(meeting, django_capture_on_commit_callbacks)
+
+    row = OutgoingMessage.objects.get()
+    assert (row.status, row.attempts, row.sent_at, row.sending_at) == (MessageStatus.QUEUED, 1, None, None)
+    assert row.last_error.startswith("SMTPSenderRefused: (421, b'Service not available'")
+    assert row.next_attempt_at == now + datetime.timedelta(seconds=30)
+    assert row.enqueued_at == now
+    assert sink.count == 0
+    assert sink.refused == 1
+
+    sink.accept()
+    with time_machine.travel(now + datetime.timedelta(seconds=29), tick=False):
+        assert delivery.sweep() == {"stuck": 0, "handed": 0, "waiting": 0}  # not due yet
+    with time_machine.travel(now + datetime.timedelta(seconds=60), tick=False):
+        assert delivery.sweep() == {"stuck": 0, "handed": 1, "waiting": 0}
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.next_attempt_at) == (MessageStatus.SENT, 2, None)
+    assert sink.message_ids() == {row.message_id: 1}
+
+
+def test_permanent_smtp_failure_marks_the_message_failed_and_the_admin_sends_it_again(
+    sink, staff_client, django_capture_on_commit_callbacks
+):
+    meeting = factories.meeting()
+    factories.invitation(meeting, factories.director(email="dg@crisis.example"))
+    sink.refuse(550, "5.1.1 Mailbox unavailable")
+    send(meeting, django_capture_on_commit_callbacks)
+
+    row = OutgoingMessage.objects.get()
+    assert (row.status, row.attempts, row.next_attempt_at) == (MessageStatus.FAILED, 1, None)
+    assert row.last_error.startswith("SMTPSenderRefused: (550, b'5.1.1 Mailbox unavailable'")
+    assert sink.count == 0
+
+    sink.accept()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            reverse("admin:meetings_outgoingmessage_changelist"),
+            {"action": "send_again", "_selected_action": [row.pk]},
+        )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MessageStatus.SENT, 1)
+    assert sink.message_ids() == {row.message_id: 1}
+    assert sink.messages[0].rcpt_tos == ("dg@crisis.example",)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_briefly_locked_by_another_process_is_still_sent(sink):
+    """The hand-over stamps ``enqueued_at`` right after publishing, so a fast worker can find the row locked for a
+    moment; it must wait for the lock rather than drop the message until the sweeper's next pass."""
+    meeting = factories.meeting()
+    invitation = factories.invitation(meeting, factories.director(email="dg@crisis.example"))
+    row = delivery._row(
+        MessageKind.INVITATION, "test:locked", invitation, delivery.compose(MessageKind.INVITATION, invitation)
+    )
+    row.save()
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=db["NAME"],
+        user=db["USER"] or "postgres",
+        password=db["PASSWORD"] or None,
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+    )
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {OutgoingMessage._meta.db_table} SET enqueued_at = now() WHERE id = %s",  # noqa: S608
+                [row.pk],
+            )
+        release = threading.Timer(0.5, other.commit)
+        release.start()
+        assert delivery.deliver(row.pk) is None
+        release.join()
+    finally:
+        other.close()
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (MessageStatus.SENT, 1)
+    assert sink.message_ids() == {row.message_id: 1}
+
+
+# --- Commands ----------------------------------------------------------------------------------------------------
+
+
+def test_send_invitations_command_queues_the_invitations(sink, django_capture_on_commit_callbacks):
+    meeting = factories.meeting()
+    for _ in range(2):
+        factories.invitation(meeting, factories.director())
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("send_invitations", str(meeting.pk), stdout=out)
+
+    assert out.getvalue() == "2 invitations queued for “Spring meeting (2027-04-28)”.\n"
+    assert OutgoingMessage.objects.filter(kind=MessageKind.INVITATION, status=MessageStatus.SENT).count() == 2
+    assert sink.count == 2
+
+
+def test_send_invitations_command_explains_a_bad_meeting_id():
+    with pytest.raises(CommandError) as missing:
+        call_command("send_invitations", "999999")
+    assert str(missing.value) == "There is no meeting 999999."
+
+    with pytest.raises(CommandError) as not_a_number:
+        call_command("send_invitations", "spring")
+    assert str(not_a_number.value) == "Error: argument meeting_id: invalid int value: 'spring'"
+
+    draft = factories.meeting()
+    with pytest.raises(CommandError) as nobody:
+        call_command("send_invitations", str(draft.pk))
+    assert str(nobody.value) == "Nobody is invited yet: invite the network first."
+    assert not OutgoingMessage.objects.exists()
