@@ -50,8 +50,13 @@ def test_portal_and_admin_pages_raise_no_csp_violation(live_server, page):
         page.wait_for_load_state("networkidle")
     page.context.clear_cookies()
     _sign_in(page, base, staff.email, totp=True)
-    for path in ("/admin/", f"/admin/meetings/meeting/{meeting.pk}/change/", "/admin/members/person/",
-                 "/admin/meetings/meeting/add/", "/board/"):
+    for path in (
+        "/admin/",
+        f"/admin/meetings/meeting/{meeting.pk}/change/",
+        "/admin/members/person/",
+        "/admin/meetings/meeting/add/",
+        "/board/",
+    ):
         page.goto(base + path)
         page.wait_for_load_state("networkidle")
         assert "/accounts/login/" not in page.url
