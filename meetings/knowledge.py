@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import nh3
 from django.conf import settings
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -91,29 +92,51 @@ def _words(q: str) -> list[str]:
     return [w for w in re.findall(r"\w+", q) if len(w) > 1][:10]
 
 
+def combined_query(q: str) -> str | None:
+    """The query read in each of the four languages and OR-ed, with duplicate readings dropped (they would only
+    make PostgreSQL overestimate the matches and skip the index). None when no language finds a word in it."""
+    selects = ", ".join(f"websearch_to_tsquery('{config}', %s)::text" for config in CONFIGS.values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {selects}", [q] * len(CONFIGS))  # noqa: S608 - the configs are our constants
+        readings = [r for r in dict.fromkeys(cursor.fetchone()) if r]
+    if not readings:
+        return None
+    return " | ".join(f"( {r} )" for r in readings)
+
+
 def search_lessons(queryset: QuerySet, q: str, *, language: str) -> QuerySet:
     """Lessons matching ``q`` in any language, best first, each annotated with ``headline`` (text around the
     matches, the matches between START and STOP markers) in the reader's language."""
     q = clean_query(q)
     if not q:
         return queryset
-    text = Coalesce(NullIf(F(f"text_{language}"), Value("")), F("text_en"))
+    # The excerpt comes from the reader's language, else from whichever language the lesson has.
+    order = [language, *(code for code in LANGUAGES if code != language)]
+    text = Coalesce(*(NullIf(F(f"text_{code}"), Value("")) for code in order), Value(""))
     if is_postgres():
-        query = None
-        for config in CONFIGS.values():
-            part = SearchQuery(q, search_type="websearch", config=config)
-            query = part if query is None else query | part
+        query = combined_query(q)
+        if query is None:
+            return queryset.none()
         config = CONFIGS.get(language, "english")
         # Ranking reads every candidate's vector, so it is bounded: the first CANDIDATES matches found through the
         # GIN index are ranked (a broad query should be narrowed with the filters; the page says so).
-        candidates = queryset.filter(search_vector=query).order_by().values("pk")[:CANDIDATES]
+        match = RawSQL("search_vector @@ %s::tsquery", [query], output_field=BooleanField())
+        candidates = queryset.alias(match=match).filter(match=True).order_by().values("pk")[:CANDIDATES]
         return (
             queryset.filter(pk__in=candidates)
             .annotate(
-                rank=SearchRank(F("search_vector"), query),
-                headline=SearchHeadline(text, SearchQuery(q, search_type="websearch", config=config), config=config,
-                                        start_sel=START, stop_sel=STOP, max_words=40, min_words=20,
-                                        max_fragments=2, fragment_delimiter=" … "),
+                rank=RawSQL("ts_rank(search_vector, %s::tsquery)", [query], output_field=FloatField()),
+                headline=SearchHeadline(
+                    text,
+                    SearchQuery(q, search_type="websearch", config=config),
+                    config=config,
+                    start_sel=START,
+                    stop_sel=STOP,
+                    max_words=40,
+                    min_words=20,
+                    max_fragments=2,
+                    fragment_delimiter=" … ",
+                ),
             )
             .order_by("-rank", "-created_at")
         )
@@ -169,10 +192,9 @@ def save_lesson(lesson: LessonLearned, *, themes=None) -> LessonLearned:
         or not (getattr(lesson, f"text_{language}") or "").strip()
     ):
         raise ValidationError(_("Give a title and a text in the language the lesson is written in."))
-    if not lesson.title_en:
-        # English is the fallback every reader can get; until it is translated, the original stands in.
-        lesson.title_en = getattr(lesson, f"title_{language}")
-    lesson.full_clean(exclude=["search_vector", "text_en", "title_en"])
+    lesson.full_clean(
+        exclude=["search_vector", "title", "text", *(f"{f}_{code}" for f in ("title", "text") for code in LANGUAGES)]
+    )
     lesson.save()
     if themes is not None:
         lesson.themes.set(themes)

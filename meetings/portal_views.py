@@ -77,8 +77,8 @@ def lessons(request):
     results = [
         (
             lesson,
-            knowledge.highlight(getattr(lesson, "headline", "") or lesson.text, q),
-            knowledge.highlight(lesson.title, q),
+            knowledge.highlight(getattr(lesson, "headline", "") or lesson.shown_text, q),
+            knowledge.highlight(lesson.shown_title, q),
         )
         for lesson in page
     ]

@@ -69,7 +69,7 @@ def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
     if not lessons:
         story.append(Paragraph(_("No lessons shared at this meeting."), s["body"]))
     for lesson in lessons:
-        story.append(Paragraph(f"<b>{escape(str(lesson.title))}</b> ({escape(str(lesson.country))})", s["body"]))
-        story.append(Paragraph(escape(str(lesson.text)).replace("\n", "<br/>"), s["body"]))
+        story.append(Paragraph(f"<b>{escape(lesson.shown_title)}</b> ({escape(str(lesson.country))})", s["body"]))
+        story.append(Paragraph(escape(lesson.shown_text).replace("\n", "<br/>"), s["body"]))
         story.append(Spacer(0, 2 * mm))
     return exports.build_pdf(meeting, _("Meeting report"), story)

@@ -79,6 +79,16 @@ class NewsTranslation(TranslationOptions):
     required_languages = ("en",)
 
 
-for _model in (Meeting, AgendaItem, Document, Invitation, Attendance, Conclusion, Action, LessonLearned, Minutes,
-               NewsItem):
+for _model in (
+    Meeting,
+    AgendaItem,
+    Document,
+    Invitation,
+    Attendance,
+    Conclusion,
+    Action,
+    LessonLearned,
+    Minutes,
+    NewsItem,
+):
     register_history(_model)

@@ -94,7 +94,25 @@ class LessonLearned(models.Model):
         indexes = [models.Index(fields=["status", "-created_at"])]
 
     def __str__(self) -> str:
-        return self.title
+        return self.shown_title
+
+    def in_language(self, field: str, language: str | None = None) -> str:
+        """The field in the reader's language, else in the language it was written in, else in English."""
+        from django.utils.translation import get_language
+
+        for code in (language or get_language() or "en", self.original_language, "en"):
+            value = getattr(self, f"{field}_{code}", None)
+            if value:
+                return value
+        return ""
+
+    @property
+    def shown_title(self) -> str:
+        return self.in_language("title")
+
+    @property
+    def shown_text(self) -> str:
+        return self.in_language("text")
 
     @property
     def is_draft(self) -> bool:

@@ -31,6 +31,7 @@ def demo(monkeypatch):
 def _client_for(client, email):
     person = Person.objects.get(email__iexact=email)
     client.force_login(open_account(person))
+    client.cookies["django_language"] = "en"  # read the pages in English, whatever the person's language
     return person
 
 
@@ -126,8 +127,9 @@ def test_director_submits_previews_saves_and_shares_a_lesson(demo, client):
         "draft",
         person.organisation.country,
         person,
-        "Un centre d'appel unique",
+        None,
     )
+    assert lesson.in_language("title", "en") == "Un centre d'appel unique"  # shown in French until translated
     page = client.get(response.url).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert(1)" not in page
     # A colleague from another country does not see the draft.
