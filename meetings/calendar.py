@@ -73,9 +73,13 @@ def calendar(events: list[icalendar.Event], *, method: str | None = None, name: 
         cal.add("method", method)
     if name:
         cal.add("x-wr-calname", name)
+    years = [event.decoded("dtstart").year for event in events] or [timezone.now().year]
     for event in events:
         cal.add_component(event)
-    cal.add_missing_timezones()
+    # The zone's rules around the events only: the whole 1970-2038 history would make every file ~10 times larger.
+    cal.add_missing_timezones(
+        first_date=datetime.date(min(years) - 1, 1, 1), last_date=datetime.date(max(years) + 2, 1, 1)
+    )
     return cal.to_ical()
 
 

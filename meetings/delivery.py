@@ -76,31 +76,29 @@ def documents_for(invitation: Invitation) -> list[Document]:
     return list(invitation.meeting.documents.filter(is_archived=False, visibility__in=visible))
 
 
-def _context(invitation: Invitation, **extra) -> dict:
+def _context(invitation: Invitation, *, shared: dict | None = None, **extra) -> dict:
     from .services import assistants_of, planned_agenda
 
     meeting = invitation.meeting
     person = invitation.person
+    shared = shared if shared is not None else {}
+    if "agenda" not in shared:
+        shared["agenda"] = planned_agenda(meeting)
     return {
         "meeting": meeting,
         "invitation": invitation,
         "person": person,
         "when": when(meeting),
         "deadline": date_format(meeting.answer_deadline, "DATE_FORMAT") if meeting.answer_deadline else "",
-        "agenda": planned_agenda(meeting),
-        "links": {
-            "page": links.answer_url(invitation),
-            "accept": links.answer_url(invitation, "accept"),
-            "accept_in_person": links.answer_url(invitation, "accept-in-person"),
-            "accept_online": links.answer_url(invitation, "accept-online"),
-            "decline": links.answer_url(invitation, "decline"),
-            "substitute": links.answer_url(invitation, "substitute"),
-        },
+        "agenda": shared["agenda"],
+        "links": links.answer_urls(invitation),
         "meeting_url": site_url(reverse("portal:meeting", args=[meeting.pk])),
         "portal_url": site_url(reverse("portal:dashboard")),
         "site_url": settings.SITE_URL,
         "secretariat_email": settings.SECRETARIAT_EMAIL,
-        "assistants": assistants_of(person, on=meeting.local_start.date()),
+        "assistants": shared["assistants"][person.pk]
+        if "assistants" in shared
+        else assistants_of(person, on=meeting.local_start.date()),
         **extra,
     }
 
@@ -128,11 +126,11 @@ def _ics_attachment(content: bytes, method: str) -> dict:
     }
 
 
-def compose(kind: str, invitation: Invitation, **extra) -> Composed:
+def compose(kind: str, invitation: Invitation, *, shared: dict | None = None, **extra) -> Composed:
     """Render one message for ``invitation`` in the invitee's language and the meeting's time zone."""
     meeting = invitation.meeting
     with translation.override(language_of(invitation.person)), timezone.override(meeting.zone):
-        context = _context(invitation, kind=kind, **extra)
+        context = _context(invitation, kind=kind, shared=shared, **extra)
         title = str(meeting.title)
         attachments: list[dict] = []
         if kind == MessageKind.INVITATION:
@@ -216,15 +214,20 @@ def store_single(message: OutgoingMessage) -> int:
 
 
 def queue(kind: str, invitations: list[Invitation], *, key_suffix: str = "", **extra) -> list[int]:
+    from .services import assistants_of
+
     rows = []
+    shared: dict[int, dict] = {}  # per meeting: the agenda and the assistants, computed once for a whole batch
     for invitation in invitations:
-        key = f"{kind}:{invitation.pk}:{invitation.meeting.sequence}{key_suffix}"
+        meeting = invitation.meeting
+        batch = shared.setdefault(meeting.pk, {"assistants": {}})
+        if invitation.person_id not in batch["assistants"]:
+            batch["assistants"][invitation.person_id] = assistants_of(invitation.person, on=meeting.local_start.date())
+        key = f"{kind}:{invitation.pk}:{meeting.sequence}{key_suffix}"
         cc = []
         if kind in (MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION):
-            from .services import assistants_of
-
-            cc = [a.email for a in assistants_of(invitation.person, on=invitation.meeting.local_start.date())]
-        rows.append(_row(kind, key, invitation, compose(kind, invitation, **extra), cc=cc))
+            cc = [a.email for a in batch["assistants"][invitation.person_id]]
+        rows.append(_row(kind, key, invitation, compose(kind, invitation, shared=batch, **extra), cc=cc))
     return _store(rows)
 
 
@@ -321,16 +324,17 @@ def enqueue(ids: list[int]) -> int:
     over later; nothing is lost. Returns how many were handed over."""
     from .tasks import send_message
 
-    handed = 0
+    handed: list[int] = []
     for message_id in ids:
         try:
             send_message.apply_async((message_id,), retry=False)
         except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
             log.warning("Could not hand message %s to Celery (%s); the sweeper will retry.", message_id, error)
             break
-        handed += 1
-        OutgoingMessage.objects.filter(pk=message_id, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
-    return handed
+        handed.append(message_id)
+    if handed:
+        OutgoingMessage.objects.filter(pk__in=handed, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
+    return len(handed)
 
 
 # --- Delivering -------------------------------------------------------------------------------------------------------
@@ -396,13 +400,30 @@ def claim(message_id: int) -> OutgoingMessage | None:
         return message
 
 
+def _send(email: EmailMultiAlternatives, connection) -> None:
+    """Send over ``connection`` (kept open between messages by the worker), reconnecting once if the server
+    closed it while it was idle; without a connection, Django opens one for this message."""
+    if connection is None:
+        email.send()
+        return
+    email.connection = connection
+    if getattr(connection, "connection", "n/a") is None:
+        connection.open()  # opened here, it stays open after the send (Django closes only what send opened)
+    try:
+        email.send()
+    except (smtplib.SMTPServerDisconnected, ConnectionError):
+        connection.close()
+        connection.open()
+        email.send()
+
+
 def deliver(message_id: int, connection=None) -> datetime.timedelta | None:
     """Send one outbox row. Returns the delay before the next attempt after a temporary failure, else None."""
     message = claim(message_id)
     if message is None:
         return None
     try:
-        build_email(message, connection).send()
+        _send(build_email(message), connection)
     except Exception as error:
         temporary = _is_temporary(error)
         text = f"{type(error).__name__}: {error}"[:2000]

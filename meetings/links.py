@@ -35,6 +35,15 @@ def answer_url(invitation: Invitation, choice: str | None = None) -> str:
     return f"{url}?choice={choice}" if choice else url
 
 
+def answer_urls(invitation: Invitation) -> dict[str, str]:
+    """The page and every one-click choice, signed once."""
+    url = settings.SITE_URL + reverse("meetings:answer", args=[token_for(invitation)])
+    return {
+        "page": url,
+        **{choice.replace("-", "_"): f"{url}?choice={choice}" for choice in CHOICES},
+    }
+
+
 def invitation_from(token: str) -> Invitation:
     """The invitation a token names; raises ``LinkError`` if the token was tampered with, the meeting is over
     or the invitation was withdrawn. (A cancelled meeting is told on the page itself.)"""
