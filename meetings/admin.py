@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -105,6 +105,18 @@ class AgendaItemInline(NoDeleteInline, TranslationTabularInline):
         self._meeting = obj
         self._starts = {e.item.pk: e for e in services.planned_agenda(obj)} if obj else {}
         return super().get_formset(request, obj, **kwargs)
+
+    def get_queryset(self, request):
+        # In agenda order: each main item followed by its sub-items.
+        from django.db.models.functions import Coalesce
+
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("presenter", "presenting_organisation")
+            .annotate(main_position=Coalesce("parent__position", "position"), main_id=Coalesce("parent_id", "id"))
+            .order_by("main_position", "main_id", F("parent_id").asc(nulls_first=True), "position", "pk")
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "parent":

@@ -36,4 +36,13 @@ def sweep_outbox() -> dict:
 
 @shared_task(ignore_result=True)
 def send_due_reminders() -> int:
-    return delivery.send_due_reminders()
+    from . import knowledge
+
+    return delivery.send_due_reminders() + knowledge.send_action_reminders()
+
+
+@shared_task(ignore_result=True)
+def purge_outbox() -> int:
+    from .management.commands.purge_outbox import purge_outbox_bodies
+
+    return purge_outbox_bodies()

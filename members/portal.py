@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -147,7 +147,7 @@ def meeting(request, pk):
         Invitation.objects.live()
         .filter(meeting=meeting, sent_at__isnull=False)
         .select_related("person__organisation__country", "substitute")
-        .order_by("person__organisation__country__code", "person__last_name")
+        .order_by(F("person__organisation__country__name").asc(nulls_last=True), "person__last_name")
     )
     map_url = ""
     if meeting.has_venue:
