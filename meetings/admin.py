@@ -912,8 +912,15 @@ class LessonCommentInline(NoDeleteInline, admin.TabularInline):
     readonly_fields = ("author", "created_at")
 
 
+class LessonAttachmentForm(DocumentForm):
+    class Meta:
+        model = LessonAttachment
+        fields = ("file",)
+
+
 class LessonAttachmentInline(admin.TabularInline):
     model = LessonAttachment
+    form = LessonAttachmentForm
     extra = 0
     fields = ("file", "original_name", "content_type", "size")
     readonly_fields = ("original_name", "content_type", "size")

@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -295,6 +296,11 @@ def meeting_outcomes(request, pk):
     meeting = visible_meetings(request).filter(pk=pk).first()
     if meeting is None:
         raise Http404
+    from .models import Minutes, MinutesStatus
+
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is not None and minutes.status != MinutesStatus.APPROVED and not request.user.is_staff:
+        minutes = None
     conclusions = Conclusion.objects.filter(meeting=meeting).prefetch_related(
         Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation"))
     )
@@ -305,6 +311,9 @@ def meeting_outcomes(request, pk):
             "nav": "meetings",
             "meeting": meeting,
             "conclusions": conclusions,
+            "minutes": minutes,
+            # nh3 keeps an allow-list of tags and attributes: the minutes' rich text is safe to show as HTML.
+            "minutes_text": mark_safe(knowledge.sanitize(minutes.text)) if minutes else "",  # noqa: S308 # nosec B308,B703
             "lessons": knowledge.visible_lessons(request.user, request.person)
             .filter(meeting=meeting)
             .select_related("country"),
@@ -335,3 +344,28 @@ def lesson_share(request, pk):
     knowledge.share_lesson(lesson, user=request.user, person=request.person)
     messages.success(request, _("Your lesson is shared with the network."))
     return redirect("portal:lesson", pk=lesson.pk)
+
+
+@member_required
+@require_GET
+def lesson_attachment(request, uid):
+    """A lesson's attachment, to whoever may read the lesson."""
+    from django.http import FileResponse
+
+    from .models import LessonAttachment
+
+    attachment = get_object_or_404(LessonAttachment.objects.select_related("lesson"), uid=uid)
+    if not knowledge.visible_lessons(request.user, request.person).filter(pk=attachment.lesson_id).exists():
+        raise Http404
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

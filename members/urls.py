@@ -24,6 +24,7 @@ urlpatterns = [
     path("lessons/<int:pk>/", portal_views.lesson, name="lesson"),
     path("lessons/<int:pk>/edit/", portal_views.lesson_edit, name="lesson_edit"),
     path("lessons/<int:pk>/share/", portal_views.lesson_share, name="lesson_share"),
+    path("lessons/attachments/<uuid:uid>/", portal_views.lesson_attachment, name="lesson_attachment"),
     path("actions/", portal_views.actions, name="actions"),
     path("actions/<int:pk>/", portal_views.action, name="action"),
 ]

@@ -251,3 +251,38 @@ def test_demo_has_lessons_conclusions_and_actions_in_four_languages(demo):
     for conclusion in march.conclusions.all():
         assert all(getattr(conclusion, f"text_{lang}") for lang in ("en", "fr", "nl", "de"))
     assert Action.objects.filter(conclusion__meeting=march).count() == 3
+
+
+def test_lesson_attachment_is_served_only_to_who_may_read_the_lesson(demo, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from meetings.models import LessonAttachment
+
+    lesson = LessonLearned.objects.get(title_de__startswith="Desinformation")
+    attachment = LessonAttachment.objects.create(
+        lesson=lesson,
+        file=SimpleUploadedFile("a.pdf", b"%PDF-1.4\n"),
+        original_name="lagebild.pdf",
+        content_type="application/pdf",
+        size=9,
+    )
+    url = reverse("portal:lesson_attachment", args=[attachment.uid])
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    _client_for(client, "claire.dubois@example.org")
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == b"%PDF-1.4\n"
+    lesson.status = "draft"
+    lesson.save()
+    assert client.get(url).status_code == 404  # a German draft is not France's to read
+
+
+def test_minutes_show_once_approved_and_without_script(demo, client):
+    from meetings.models import Minutes
+
+    Minutes.objects.create(meeting=demo["march"], text_en="<p>Opening<script>alert(1)</script></p>")
+    _client_for(client, "claire.dubois@example.org")
+    url = reverse("portal:outcomes", args=[demo["march"].pk])
+    assert "Opening" not in client.get(url).content.decode()  # a draft is for the secretariat
+    Minutes.objects.update(status="approved")
+    page = client.get(url).content.decode()
+    assert "<p>Opening</p>" in page and "alert(1)" not in page
