@@ -156,13 +156,13 @@ def highlight(text: str, q: str) -> SafeString:
     # Every branch escapes the text first; only our own <mark> tags are left unescaped.
     text = text or ""
     if START in text:
-        return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308 # nosec B308,B703
+        return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308  # nosec B308, B703
     words = _words(clean_query(q))
     escaped = escape(text[:600] + ("…" if len(text) > 600 else ""))
     if not words:
-        return mark_safe(escaped)  # noqa: S308 # nosec B308,B703
+        return mark_safe(escaped)  # noqa: S308  # nosec B308, B703
     pattern = re.compile("|".join(re.escape(escape(w)) for w in words), re.IGNORECASE)
-    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308 # nosec B308,B703
+    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308  # nosec B308, B703
 
 
 # --- Lessons ------------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ def news_list(request):
 def news_detail(request, slug):
     item = get_object_or_404(NewsItem.objects.published(), slug=slug)
     # The body is sanitised with nh3 (an allow-list of tags and attributes) before it is marked safe.
-    return render(request, "news/detail.html", {"item": item, "body": mark_safe(sanitize(item.body))})  # noqa: S308 # nosec B308,B703
+    return render(request, "news/detail.html", {"item": item, "body": mark_safe(sanitize(item.body))})  # noqa: S308  # nosec B308, B703
 
 
 class NewsFeed(Feed):

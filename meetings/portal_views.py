@@ -313,7 +313,7 @@ def meeting_outcomes(request, pk):
             "conclusions": conclusions,
             "minutes": minutes,
             # nh3 keeps an allow-list of tags and attributes: the minutes' rich text is safe to show as HTML.
-            "minutes_text": mark_safe(knowledge.sanitize(minutes.text)) if minutes else "",  # noqa: S308 # nosec B308,B703
+            "minutes_text": mark_safe(knowledge.sanitize(minutes.text)) if minutes else "",  # noqa: S308  # nosec B308, B703
             "lessons": knowledge.visible_lessons(request.user, request.person)
             .filter(meeting=meeting)
             .select_related("country"),
