@@ -279,7 +279,7 @@ def send_action_reminders(now: datetime.datetime | None = None) -> int:
     week = today.isocalendar()
     queued = 0
     due_soon = Action.objects.open().filter(due_date__lte=today + datetime.timedelta(days=14))
-    for action in due_soon.select_related("conclusion__meeting", "owner_country", "owner_organisation"):
+    for action in due_soon.select_related("conclusion__meeting", "owner_country", "owner_organisation__country"):
         overdue = action.due_date < today
         for person in action_recipients(action):
             if not person.wants_reminders:
@@ -392,7 +392,9 @@ def publish_news(item: NewsItem) -> NewsItem:
 
 
 def dashboard_context(user, person: Person | None) -> dict:
-    actions = Action.objects.open().select_related("conclusion__meeting", "owner_country", "owner_organisation")
+    actions = Action.objects.open().select_related(
+        "conclusion__meeting", "owner_country", "owner_organisation__country"
+    )
     if not user.is_staff:
         country_id = person.organisation.country_id if person else None
         actions = actions.filter(

@@ -231,9 +231,9 @@ def lesson_edit(request, pk=None):
 @require_GET
 def actions(request):
     owner = request.GET.get("owner", "")
-    actions = Action.objects.select_related("conclusion__meeting", "owner_country", "owner_organisation").filter(
-        conclusion__meeting__in=visible_meetings(request)
-    )
+    actions = Action.objects.select_related(
+        "conclusion__meeting", "owner_country", "owner_organisation__country"
+    ).filter(conclusion__meeting__in=visible_meetings(request))
     show = request.GET.get("show", "open")
     if show == "open":
         actions = actions.open()
@@ -302,7 +302,7 @@ def meeting_outcomes(request, pk):
     if minutes is not None and minutes.status != MinutesStatus.APPROVED and not request.user.is_staff:
         minutes = None
     conclusions = Conclusion.objects.filter(meeting=meeting).prefetch_related(
-        Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation"))
+        Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation__country"))
     )
     return render(
         request,

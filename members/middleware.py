@@ -17,10 +17,21 @@ class PersonLanguageMiddleware:
     def __call__(self, request):
         from django.conf import settings
 
+        from .models import Person
+
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-            person = getattr(user, "person", None)
-            if person is not None and person.preferred_language:
+        request.person = None
+        if user is not None and user.is_authenticated:
+            # Looked up once per request; the portal's views use request.person.
+            request.person = (
+                Person.objects.filter(user=user, is_active=True).select_related("organisation__country").first()
+            )
+            person = request.person
+            if (
+                person is not None
+                and person.preferred_language
+                and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            ):
                 translation.activate(person.preferred_language)
                 request.LANGUAGE_CODE = person.preferred_language
         return self.get_response(request)
@@ -39,11 +50,22 @@ class StaffTwoFactorMiddleware:
             and user.is_authenticated
             and user.is_staff
             and not request.path.startswith(ALLOWED_WITHOUT_2FA)
-            and not has_two_factor(user)
+            and not _two_factor_known(request)
         ):
             messages.warning(request, _("Secretariat accounts need two-factor authentication: set it up to go on."))
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def _two_factor_known(request) -> bool:
+    """Whether the staff user has TOTP, remembered in the session once it is true (it is checked again at the
+    next sign-in)."""
+    if request.session.get("staff_has_2fa"):
+        return True
+    if has_two_factor(request.user):
+        request.session["staff_has_2fa"] = True
+        return True
+    return False
 
 
 def has_two_factor(user) -> bool:

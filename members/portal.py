@@ -43,7 +43,8 @@ def member_required(view):
     @login_required
     @never_cache
     def wrapper(request, *args, **kwargs):
-        request.person = services.person_of(request.user)
+        if not hasattr(request, "person"):  # set by PersonLanguageMiddleware
+            request.person = services.person_of(request.user)
         if request.person is None and not request.user.is_staff:
             raise PermissionDenied
         return view(request, *args, **kwargs)

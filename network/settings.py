@@ -251,7 +251,9 @@ ACCOUNT_RATE_LIMITS = {
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # the link a new member sets their password with
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "DG Network"
-USERSESSIONS_TRACK_ACTIVITY = True
+# The session list ("sign out everywhere") shows where and since when; tracking every request's activity would
+# cost five queries per page.
+USERSESSIONS_TRACK_ACTIVITY = False
 # Sessions end after this much inactivity (each request extends them).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=60) * 60
 SESSION_SAVE_EVERY_REQUEST = True
