@@ -1,0 +1,284 @@
+"""Pages under load: gunicorn as in docker-compose (3 workers) on PostgreSQL, a signed-in director, 20 concurrent
+users on the loopback for a fixed time on the dashboard, a meeting page and a lessons search; beside them a bare
+Django view on the same stack returning a page of the same size.
+
+    .venv/bin/python bench/load.py [SECONDS_PER_PAGE=15] [USERS=20]
+
+Targets: each page at least half the bare view's throughput; 99th percentile under 100 ms at 20 users. Uses a
+scratch database ``dgnetwork_bench_load`` on 127.0.0.1 (created, loaded with the demo, dropped); stops by itself.
+Prints a table and writes bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.search import ADMIN_URL  # noqa: E402
+
+DB_NAME = "dgnetwork_bench_load"
+DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
+PASSWORD = "bench-password-long-enough"
+DIRECTOR = "claire.dubois@example.org"
+
+
+def database(action: str) -> None:
+    import psycopg2
+
+    connection = psycopg2.connect(ADMIN_URL)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        if action == "create":
+            cursor.execute(f"CREATE DATABASE {DB_NAME}")
+    connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def env() -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DATABASE_URL": DB_URL,
+        "DJANGO_SECRET_KEY": "bench-" + "k" * 60,
+        "DJANGO_SETTINGS_MODULE": "bench.load_settings",
+        "DG_VAR_DIR": "/tmp/dgnetwork-bench-load",
+        "DEMO_PASSWORD": PASSWORD,
+        "PYTHONPATH": str(ROOT),
+        "SITE_URL": "http://127.0.0.1",
+    }
+
+
+def manage(*args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env(),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    ).stdout
+
+
+class Session:
+    """A keep-alive HTTP connection carrying the signed-in director's cookies."""
+
+    def __init__(self, port: int, cookies: str = ""):
+        self.port, self.cookies = port, cookies
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        self.connection.request("GET", path, headers={"Cookie": self.cookies, "Accept-Language": "en"})
+        response = self.connection.getresponse()
+        return response.status, response.read()
+
+
+def sign_in(port: int) -> str:
+    """Sign the director in through the login form; returns the cookies of the session."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/accounts/login/")
+    response = connection.getresponse()
+    body = response.read()
+    jar = {c.split("=", 1)[0]: c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []}
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    form = f"login={DIRECTOR}&password={PASSWORD}&csrfmiddlewaretoken={token}"
+    connection.request(
+        "POST",
+        "/accounts/login/",
+        body=form,
+        headers={
+            "Cookie": "; ".join(jar.values()),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    for c in response.headers.get_all("Set-Cookie") or []:
+        jar[c.split("=", 1)[0]] = c.split(";")[0]
+    assert response.status == 302 and "sessionid" in jar, f"sign-in failed: {response.status}"
+    return "; ".join(jar.values())
+
+
+def hammer(port: int, cookies: str, path: str, users: int, seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user():
+        session = Session(port, cookies)
+        mine, bad = [], 0
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            try:
+                status, _body = session.get(path)
+            except (OSError, http.client.HTTPException):
+                session = Session(port, cookies)
+                bad += 1
+                continue
+            mine.append(time.perf_counter() - started)
+            bad += status != 200
+        with lock:
+            latencies.extend(mine)
+            errors[0] += bad
+
+    threads = [threading.Thread(target=user) for _ in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors[0],
+        "rps": round(len(latencies) / seconds, 1),
+        "median_ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
+        "p99_ms": round(latencies[max(int(len(latencies) * 0.99) - 1, 0)] * 1000, 1) if latencies else None,
+    }
+
+
+def main() -> None:
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 15
+    users = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    database("create")
+    server = None
+    try:
+        manage("migrate", "--noinput")
+        manage("load_demo")
+        manage("collectstatic", "--noinput")
+        meeting_id = (
+            manage(
+                "shell",
+                "--no-imports",
+                "-c",
+                "from meetings.models import Meeting; print(Meeting.objects.order_by('starts_at').first().pk)",
+            )
+            .strip()
+            .splitlines()[-1]
+        )
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "network.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "3",
+                "--timeout",
+                "30",
+            ],
+            cwd=ROOT,
+            env=env(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if Session(port).get("/healthz")[0] in (200, 503):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        cookies = sign_in(port)
+        pages = {"dashboard": "/", "meeting page": f"/meetings/{meeting_id}/", "lessons search": "/lessons/?q=opvang"}
+        sizes = {name: len(Session(port, cookies).get(path)[1]) for name, path in pages.items()}
+        results = {}
+        for name, path in pages.items():
+            hammer(port, cookies, path, users, 2)  # warm up
+            results[name] = {"path": path, "bytes": sizes[name], **hammer(port, cookies, path, users, seconds)}
+        # The bare view returns a page as large as the largest of them (set before gunicorn started? it reads
+        # BENCH_BARE_SIZE at import: restart the server with it).
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+        bare_env = {**env(), "BENCH_BARE_SIZE": str(max(sizes.values()))}
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "network.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "3",
+                "--timeout",
+                "30",
+            ],
+            cwd=ROOT,
+            env=bare_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if Session(port).get("/bench/bare/")[0] == 200:
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        hammer(port, cookies, "/bench/bare/", users, 2)
+        bare = hammer(port, cookies, "/bench/bare/", users, seconds)
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)
+        database("drop")
+    print(f"Pages under load: gunicorn x3 on PostgreSQL, {users} users on the loopback, {seconds:.0f} s per page")
+    print(f"  {'page':<16}{'bytes':>8}{'req/s':>9}{'vs bare':>9}{'median':>9}{'p99':>9}{'errors':>8}  result")
+    for name, r in {**results, "bare view": {**bare, "bytes": max(sizes.values())}}.items():
+        ratio = r["rps"] / bare["rps"] if bare["rps"] else 0
+        verdict = "" if name == "bare view" else ("PASS" if ratio >= 0.5 and r["p99_ms"] < 100 else "FAIL")
+        r["ratio_to_bare"] = round(ratio, 2)
+        print(
+            f"  {name:<16}{r['bytes']:>8}{r['rps']:>9.1f}{ratio:>9.2f}{r['median_ms']:>8.1f}m{r['p99_ms']:>8.1f}m"
+            f"{r['errors']:>8}  {verdict}"
+        )
+    out = ROOT / "bench" / "results" / "load.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "users": users,
+                "seconds": seconds,
+                "pages": results,
+                "bare": bare,
+                "machine": {
+                    "platform": platform.platform(),
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                },
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"  written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
