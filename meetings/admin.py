@@ -635,26 +635,21 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
             button=gettext("Prepare"),
         )
 
-    def _filename(self, meeting, kind, extension):
-        return f"{meeting.local_start:%Y-%m-%d}-{slugify(kind)}.{extension}"
+    def _download(self, request, pk, kind: str, extension: str, content_type: str, build):
+        meeting = self._meeting(request, pk, change=False)
+        response = HttpResponse(build(meeting), content_type=content_type)
+        filename = f"{meeting.local_start:%Y-%m-%d}-{slugify(kind)}.{extension}"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     def participants_csv_view(self, request, pk):
-        meeting = self._meeting(request, pk, change=False)
-        response = HttpResponse(exports.participants_csv(meeting), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{self._filename(meeting, "participants", "csv")}"'
-        return response
+        return self._download(request, pk, "participants", "csv", "text/csv; charset=utf-8", exports.participants_csv)
 
     def participants_pdf_view(self, request, pk):
-        meeting = self._meeting(request, pk, change=False)
-        response = HttpResponse(exports.participants_pdf(meeting), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{self._filename(meeting, "participants", "pdf")}"'
-        return response
+        return self._download(request, pk, "participants", "pdf", "application/pdf", exports.participants_pdf)
 
     def attendance_pdf_view(self, request, pk):
-        meeting = self._meeting(request, pk, change=False)
-        response = HttpResponse(exports.attendance_pdf(meeting), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{self._filename(meeting, "attendance", "pdf")}"'
-        return response
+        return self._download(request, pk, "attendance", "pdf", "application/pdf", exports.attendance_pdf)
 
 
 # --- Invitations ------------------------------------------------------------------------------------------------

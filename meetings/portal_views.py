@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from members.models import Country
 from members.portal import member_required, visible_meetings
+from network.lib.files import private_file_response
 
 from . import knowledge, reports
 from .models import (
@@ -350,22 +351,11 @@ def lesson_share(request, pk):
 @require_GET
 def lesson_attachment(request, uid):
     """A lesson's attachment, to whoever may read the lesson."""
-    from django.http import FileResponse
-
     from .models import LessonAttachment
 
     attachment = get_object_or_404(LessonAttachment.objects.select_related("lesson"), uid=uid)
     if not knowledge.visible_lessons(request.user, request.person).filter(pk=attachment.lesson_id).exists():
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
+    return private_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["Cache-Control"] = "private, no-store"
-    return response

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
+
+from network.lib.files import private_file_response
 
 from . import services
 from .models import Document
@@ -18,15 +20,4 @@ def document(request, uid):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise Http404  # do not confirm that a document exists to someone who may not see it
-    try:
-        handle = document.file.open("rb")
-    except FileNotFoundError as error:
-        raise Http404 from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(document.file, filename=document.original_name, content_type=document.content_type)
