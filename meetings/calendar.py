@@ -34,8 +34,15 @@ def _location(meeting: Meeting, *, invitee: bool) -> str:
 
 
 def meeting_event(
-    meeting: Meeting, *, invitation: Invitation | None = None, description: str = "", cancelled: bool = False
+    meeting: Meeting,
+    *,
+    invitation: Invitation | None = None,
+    for_invitees: bool = False,
+    description: str = "",
+    cancelled: bool = False,
 ) -> icalendar.Event:
+    """The meeting as an event; with ``invitation``, that invitee is its attendee. Invitees' events (with an
+    invitation or ``for_invitees``) carry the video-conference link in the location."""
     event = icalendar.Event()
     event.add("uid", event_uid(meeting))
     event.add("sequence", meeting.sequence)
@@ -44,7 +51,7 @@ def meeting_event(
     event.add("dtend", meeting.ends_at.astimezone(meeting.zone))
     event.add("summary", str(meeting.title))
     event.add("status", "CANCELLED" if cancelled or meeting.status == MeetingStatus.CANCELLED else "CONFIRMED")
-    location = _location(meeting, invitee=invitation is not None)
+    location = _location(meeting, invitee=invitation is not None or for_invitees)
     if location:
         event.add("location", location)
     if description:
@@ -54,14 +61,18 @@ def meeting_event(
     organizer.params["cn"] = icalendar.vText("DG Network secretariat")
     event.add("organizer", organizer)
     if invitation is not None:
-        attendee = icalendar.vCalAddress(f"mailto:{invitation.person.email}")
-        attendee.params["cn"] = icalendar.vText(invitation.person.full_name)
-        attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
-        attendee.params["partstat"] = icalendar.vText(PARTSTAT.get(invitation.answer, "NEEDS-ACTION"))
-        # Answers go through the signed links, not calendar replies to the no-reply sender.
-        attendee.params["rsvp"] = icalendar.vText("FALSE")
-        event.add("attendee", attendee)
+        event.add("attendee", attendee(invitation))
     return event
+
+
+def attendee(invitation: Invitation) -> icalendar.vCalAddress:
+    address = icalendar.vCalAddress(f"mailto:{invitation.person.email}")
+    address.params["cn"] = icalendar.vText(invitation.person.full_name)
+    address.params["role"] = icalendar.vText("REQ-PARTICIPANT")
+    address.params["partstat"] = icalendar.vText(PARTSTAT.get(invitation.answer, "NEEDS-ACTION"))
+    # Answers go through the signed links, not calendar replies to the no-reply sender.
+    address.params["rsvp"] = icalendar.vText("FALSE")
+    return address
 
 
 def calendar(events: list[icalendar.Event], *, method: str | None = None, name: str = "") -> bytes:
@@ -85,5 +96,68 @@ def calendar(events: list[icalendar.Event], *, method: str | None = None, name: 
 
 def invitation_ics(invitation: Invitation, *, description: str = "", cancel: bool = False) -> bytes:
     """METHOD:REQUEST for an invitation or update, METHOD:CANCEL for a cancellation."""
-    event = meeting_event(invitation.meeting, invitation=invitation, description=description, cancelled=cancel)
-    return calendar([event], method="CANCEL" if cancel else "REQUEST")
+    return InvitationCalendar(invitation.meeting, description=description, cancel=cancel).fill(invitation)
+
+
+# --- One file for many invitees ---------------------------------------------------------------------------------
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value as RFC 5545 writes it (section 3.3.11)."""
+    return (
+        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """Fold a content line into lines of at most 75 octets (RFC 5545, section 3.1), never inside a UTF-8 sequence
+    and never between a backslash and the character it escapes (some clients mishandle that)."""
+    data = line.encode("utf-8")
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while len(data) - start > limit:
+        end = start + limit
+        while data[end] & 0xC0 == 0x80:  # a continuation byte: step back to the character's first byte
+            end -= 1
+        backslashes = 0
+        while end - 1 - backslashes > start and data[end - 1 - backslashes] == 0x5C:
+            backslashes += 1
+        if backslashes % 2:
+            end -= 1
+        parts.append(data[start:end])
+        start, limit = end, 74  # a continuation line starts with a space
+    parts.append(data[start:])
+    return b"\r\n ".join(parts).decode("utf-8")
+
+
+class InvitationCalendar:
+    """One meeting's invitation (or cancellation) file, built once for a batch of invitees and filled in for each.
+
+    Building the file is the costly part of an invitation (the time zone's rules, the event, folding); for a batch it
+    is done once with stand-in words (``fill`` replaces them in the description) and a stand-in attendee, and each
+    invitee's file is that one with their attendee line and their words.
+
+    The stand-in words are plain letters and digits, which TEXT escaping leaves alone; their values are escaped
+    when they are put in."""
+
+    _ATTENDEE = "mailto:attendee@dg-network.invalid"
+
+    def __init__(self, meeting: Meeting, *, description: str = "", cancel: bool = False):
+        event = meeting_event(meeting, for_invitees=True, description=description, cancelled=cancel)
+        event.add("attendee", icalendar.vCalAddress(self._ATTENDEE))
+        ics = calendar([event], method="CANCEL" if cancel else "REQUEST").decode("utf-8")
+        self.lines = ics.replace("\r\n ", "").split("\r\n")  # unfolded: one content line each
+        self.attendee_at = next(i for i, line in enumerate(self.lines) if line.startswith("ATTENDEE"))
+        self.description_at = next((i for i, line in enumerate(self.lines) if line.startswith("DESCRIPTION")), None)
+        self.folded = [fold(line) for line in self.lines]
+
+    def fill(self, invitation: Invitation, words: dict[str, str] | None = None) -> bytes:
+        lines = list(self.folded)
+        lines[self.attendee_at] = icalendar.Event().content_line("ATTENDEE", attendee(invitation)).to_ical().decode()
+        if self.description_at is not None and words:
+            line = self.lines[self.description_at]
+            for stand_in, value in words.items():
+                line = line.replace(stand_in, escape_text(value))
+            lines[self.description_at] = fold(line)
+        return "\r\n".join(lines).encode("utf-8")

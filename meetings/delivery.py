@@ -3,9 +3,9 @@ transaction, hand it to Celery after commit, and deliver it once.
 
 - ``queue_*`` functions are called by the meeting services inside their transaction. Each message has a unique
   key (such as ``invitation:42:0``), so the same message is never made twice.
-- ``deliver(message_id)`` is what the Celery task runs: it claims the row (locked, only if still queued), sends
-  it, and marks it sent; a temporary SMTP failure puts it back in the queue with a later attempt time; a
-  permanent one marks it failed with the error.
+- ``deliver_many(message_ids)`` is what the Celery task runs, for a batch of rows: it claims each row (only if
+  still queued), sends it, and marks it sent; a temporary SMTP failure puts it back in the queue with a later
+  attempt time; a permanent one marks it failed with the error.
 - ``sweep()`` runs periodically: it hands over rows that never reached a worker (Redis was down) or were left in
   flight too long (a worker died).
 """
@@ -16,19 +16,22 @@ import datetime
 import logging
 import smtplib
 import socket
+import uuid
 from dataclasses import dataclass
 from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
 from email.utils import make_msgid
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from members.models import Person
@@ -76,33 +79,6 @@ def documents_for(invitation: Invitation) -> list[Document]:
     return list(invitation.meeting.documents.filter(is_archived=False, visibility__in=visible))
 
 
-def _context(invitation: Invitation, *, shared: dict | None = None, **extra) -> dict:
-    from .services import assistants_of, planned_agenda
-
-    meeting = invitation.meeting
-    person = invitation.person
-    shared = shared if shared is not None else {}
-    if "agenda" not in shared:
-        shared["agenda"] = planned_agenda(meeting)
-    return {
-        "meeting": meeting,
-        "invitation": invitation,
-        "person": person,
-        "when": when(meeting),
-        "deadline": date_format(meeting.answer_deadline, "DATE_FORMAT") if meeting.answer_deadline else "",
-        "agenda": shared["agenda"],
-        "links": links.answer_urls(invitation),
-        "meeting_url": site_url(reverse("portal:meeting", args=[meeting.pk])),
-        "portal_url": site_url(reverse("portal:dashboard")),
-        "site_url": settings.SITE_URL,
-        "secretariat_email": settings.SECRETARIAT_EMAIL,
-        "assistants": shared["assistants"][person.pk]
-        if "assistants" in shared
-        else assistants_of(person, on=meeting.local_start.date()),
-        **extra,
-    }
-
-
 @dataclass
 class Composed:
     subject: str
@@ -111,10 +87,104 @@ class Composed:
     attachments: list[dict]
 
 
+TEMPLATES = {
+    MessageKind.INVITATION: "invitation",
+    MessageKind.UPDATE: "update",
+    MessageKind.CANCELLATION: "cancellation",
+    MessageKind.ANSWER_REMINDER: "answer_reminder",
+    MessageKind.MEETING_REMINDER: "meeting_reminder",
+    MessageKind.CONFIRMATION: "confirmation",
+}
+# Rendered for the one person they go to: they repeat that person's own answer, remarks and substitute.
+PERSONAL = {MessageKind.CONFIRMATION}
+# Copied to the invitee's assistants.
+COPIED = {MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION}
+
+# The words that differ from one invitee to the next. The other kinds are rendered once per batch, language and
+# shape of invitation with these stand-ins, then filled in for each person (a mail merge): rendering the templates
+# and the calendar file is what a message costs, and a meeting's invitations go to hundreds of people at once.
+# Letters and digits only, so that no escaping (HTML, iCalendar TEXT) or translation touches them.
+NAME = "DGNstandinNAME7q"
+DIRECTOR = "DGNstandinDIRECTOR7q"
+LINK_KEY = "DGNstandinLINKKEY7q"
+
+
+class _StandIn:
+    """What a batch's templates may know of an invitation: what every invitation of the same shape shares, and
+    stand-ins for the names. Anything else renders empty: a template that needs more shows the gap in its tests
+    instead of putting one person's data into everybody's message."""
+
+    def __init__(self, invitation: Invitation):
+        self.meeting = invitation.meeting
+        self.capacity = invitation.capacity
+        self.answer = invitation.answer
+        self.get_answer_display = invitation.get_answer_display
+        self.delegated_from_id = invitation.delegated_from_id
+        self.delegated_from = (
+            SimpleNamespace(person=SimpleNamespace(full_name=DIRECTOR))
+            if invitation.delegated_from_id is not None
+            else None
+        )
+        self.person = SimpleNamespace(full_name=NAME)
+
+
+def shape(kind: str, invitation: Invitation) -> tuple:
+    """What decides a message's wording apart from the names and links: invitations alike in these share one
+    rendering."""
+    return (
+        invitation.meeting_id,
+        kind,
+        language_of(invitation.person),
+        invitation.capacity,
+        invitation.answer,
+        invitation.delegated_from_id is not None,
+    )
+
+
+def _context(invitation, *, urls: dict[str, str], shared: dict, **extra) -> dict:
+    from .services import planned_agenda
+
+    meeting = invitation.meeting
+    if "agenda" not in shared:
+        shared["agenda"] = planned_agenda(meeting)
+    return {
+        "meeting": meeting,
+        "invitation": invitation,
+        "person": invitation.person,
+        "when": when(meeting),
+        "deadline": date_format(meeting.answer_deadline, "DATE_FORMAT") if meeting.answer_deadline else "",
+        "agenda": shared["agenda"],
+        "links": urls,
+        "meeting_url": site_url(reverse("portal:meeting", args=[meeting.pk])),
+        "portal_url": site_url(reverse("portal:dashboard")),
+        "site_url": settings.SITE_URL,
+        "secretariat_email": settings.SECRETARIAT_EMAIL,
+        **extra,
+    }
+
+
 def _render(template: str, context: dict) -> tuple[str, str]:
     text = render_to_string(f"email/{template}.txt", context).strip() + "\n"
     html = render_to_string(f"email/{template}.html", context)
     return text, html
+
+
+def _subject(kind: str, meeting: Meeting) -> str:
+    title = str(meeting.title)
+    date = date_format(meeting.local_start, "DATE_FORMAT")
+    if kind == MessageKind.INVITATION:
+        return _("Invitation: %(title)s, %(date)s") % {"title": title, "date": date}
+    if kind == MessageKind.UPDATE:
+        return _("Changed: %(title)s, %(date)s") % {"title": title, "date": date}
+    if kind == MessageKind.CANCELLATION:
+        return _("Cancelled: %(title)s") % {"title": title}
+    if kind == MessageKind.ANSWER_REMINDER:
+        return _("Reminder: please answer the invitation to %(title)s") % {"title": title}
+    if kind == MessageKind.MEETING_REMINDER:
+        return _("Reminder: %(title)s, %(date)s") % {"title": title, "date": date}
+    if kind == MessageKind.CONFIRMATION:
+        return _("Your answer: %(title)s") % {"title": title}
+    raise ValueError(kind)
 
 
 def _ics_attachment(content: bytes, method: str) -> dict:
@@ -126,51 +196,71 @@ def _ics_attachment(content: bytes, method: str) -> dict:
     }
 
 
-def compose(kind: str, invitation: Invitation, *, shared: dict | None = None, **extra) -> Composed:
-    """Render one message for ``invitation`` in the invitee's language and the meeting's time zone."""
+def _put(template: str, words: dict[str, str]) -> str:
+    for stand_in, value in words.items():
+        template = template.replace(stand_in, value)
+    return template
+
+
+@dataclass
+class Form:
+    """A message rendered with stand-ins, ready to be filled in for each invitee of its shape."""
+
+    subject: str
+    text: str
+    html: str
+    calendar: calendar.InvitationCalendar | None = None
+    method: str = ""
+
+    def fill(self, invitation: Invitation) -> Composed:
+        words = {
+            NAME: invitation.person.full_name,
+            DIRECTOR: invitation.delegated_from.person.full_name if invitation.delegated_from_id else "",
+            LINK_KEY: links.token_for(invitation),
+        }
+        attachments = []
+        if self.calendar is not None:
+            attachments.append(_ics_attachment(self.calendar.fill(invitation, words), self.method))
+        return Composed(
+            self.subject,
+            _put(self.text, words),
+            _put(self.html, {stand_in: escape(value) for stand_in, value in words.items()}),
+            attachments,
+        )
+
+
+def _form(kind: str, invitation: Invitation, shared: dict, extra: dict) -> Form:
     meeting = invitation.meeting
+    stand_in = _StandIn(invitation)
+    context = _context(stand_in, urls=links.urls_for_token(LINK_KEY), shared=shared, kind=kind, **extra)
+    if kind == MessageKind.MEETING_REMINDER:
+        context["documents"] = [
+            (d, site_url(reverse("meetings:document", args=[d.uid]))) for d in documents_for(stand_in)
+        ]
+    text, html = _render(TEMPLATES[kind], context)
+    form = Form(_subject(kind, meeting), text, html)
+    if kind in (MessageKind.INVITATION, MessageKind.UPDATE):
+        form.calendar, form.method = calendar.InvitationCalendar(meeting, description=text), "REQUEST"
+    elif kind == MessageKind.CANCELLATION:
+        form.calendar, form.method = calendar.InvitationCalendar(meeting, cancel=True), "CANCEL"
+    return form
+
+
+def compose(kind: str, invitation: Invitation, *, shared: dict | None = None, **extra) -> Composed:
+    """Render one message for ``invitation`` in the invitee's language and the meeting's time zone. Calls that
+    pass the same ``shared`` dict (one per batch and meeting) render each shape of message once."""
+    meeting = invitation.meeting
+    shared = shared if shared is not None else {}
     with translation.override(language_of(invitation.person)), timezone.override(meeting.zone):
-        context = _context(invitation, kind=kind, shared=shared, **extra)
-        title = str(meeting.title)
-        attachments: list[dict] = []
-        if kind == MessageKind.INVITATION:
-            subject = _("Invitation: %(title)s, %(date)s") % {
-                "title": title,
-                "date": date_format(meeting.local_start, "DATE_FORMAT"),
-            }
-            template = "invitation"
-        elif kind == MessageKind.UPDATE:
-            subject = _("Changed: %(title)s, %(date)s") % {
-                "title": title,
-                "date": date_format(meeting.local_start, "DATE_FORMAT"),
-            }
-            template = "update"
-        elif kind == MessageKind.CANCELLATION:
-            subject = _("Cancelled: %(title)s") % {"title": title}
-            template = "cancellation"
-        elif kind == MessageKind.ANSWER_REMINDER:
-            subject = _("Reminder: please answer the invitation to %(title)s") % {"title": title}
-            template = "answer_reminder"
-        elif kind == MessageKind.MEETING_REMINDER:
-            subject = _("Reminder: %(title)s, %(date)s") % {
-                "title": title,
-                "date": date_format(meeting.local_start, "DATE_FORMAT"),
-            }
-            context["documents"] = [
-                (d, site_url(reverse("meetings:document", args=[d.uid]))) for d in documents_for(invitation)
-            ]
-            template = "meeting_reminder"
-        elif kind == MessageKind.CONFIRMATION:
-            subject = _("Your answer: %(title)s") % {"title": title}
-            template = "confirmation"
-        else:
-            raise ValueError(kind)
-        text, html = _render(template, context)
-        if kind in (MessageKind.INVITATION, MessageKind.UPDATE):
-            attachments.append(_ics_attachment(calendar.invitation_ics(invitation, description=text), "REQUEST"))
-        elif kind == MessageKind.CANCELLATION:
-            attachments.append(_ics_attachment(calendar.invitation_ics(invitation, cancel=True), "CANCEL"))
-        return Composed(subject, text, html, attachments)
+        if kind in PERSONAL:
+            context = _context(invitation, urls=links.answer_urls(invitation), shared=shared, kind=kind, **extra)
+            text, html = _render(TEMPLATES[kind], context)
+            return Composed(_subject(kind, meeting), text, html, [])
+        forms = shared.setdefault("forms", {})
+        key = shape(kind, invitation)
+        if key not in forms:
+            forms[key] = _form(kind, invitation, shared, extra)
+        return forms[key].fill(invitation)
 
 
 # --- Queueing -----------------------------------------------------------------------------------------------------
@@ -213,21 +303,23 @@ def store_single(message: OutgoingMessage) -> int:
     return message.pk
 
 
-def queue(kind: str, invitations: list[Invitation], *, key_suffix: str = "", **extra) -> list[int]:
-    from .services import assistants_of
+def queue(kind: str, invitations: list[Invitation], *, key_suffix: str = "", key=None, **extra) -> list[int]:
+    """Compose and store one message of ``kind`` per invitation. The key says what the message is for (by default
+    kind, invitation and the meeting's revision), so the same message is never made twice."""
+    from .services import assistants_for
 
-    rows = []
-    shared: dict[int, dict] = {}  # per meeting: the agenda and the assistants, computed once for a whole batch
+    by_meeting: dict[int, list[Invitation]] = {}
     for invitation in invitations:
-        meeting = invitation.meeting
-        batch = shared.setdefault(meeting.pk, {"assistants": {}})
-        if invitation.person_id not in batch["assistants"]:
-            batch["assistants"][invitation.person_id] = assistants_of(invitation.person, on=meeting.local_start.date())
-        key = f"{kind}:{invitation.pk}:{meeting.sequence}{key_suffix}"
-        cc = []
-        if kind in (MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION):
-            cc = [a.email for a in batch["assistants"][invitation.person_id]]
-        rows.append(_row(kind, key, invitation, compose(kind, invitation, shared=batch, **extra), cc=cc))
+        by_meeting.setdefault(invitation.meeting_id, []).append(invitation)
+    rows = []
+    for batch in by_meeting.values():
+        meeting = batch[0].meeting
+        shared: dict = {}  # the agenda and the rendered forms, once for the batch
+        copied = assistants_for([i.person for i in batch], on=meeting.local_start.date()) if kind in COPIED else {}
+        for invitation in batch:
+            message_key = key(invitation) if key else f"{kind}:{invitation.pk}:{meeting.sequence}{key_suffix}"
+            cc = [a.email for a in copied.get(invitation.person_id, [])]
+            rows.append(_row(kind, message_key, invitation, compose(kind, invitation, shared=shared, **extra), cc=cc))
     return _store(rows)
 
 
@@ -320,18 +412,20 @@ def queue_action_reminder(action, person: Person, *, key: str, overdue: bool) ->
 
 
 def enqueue(ids: list[int]) -> int:
-    """Hand messages to Celery. If the broker cannot be reached the rows stay queued and the sweeper hands them
-    over later; nothing is lost. Returns how many were handed over."""
-    from .tasks import send_message
+    """Hand messages to Celery, ``MAIL_BATCH_SIZE`` to a task. If the broker cannot be reached the rows stay
+    queued and the sweeper hands them over later; nothing is lost. Returns how many were handed over."""
+    from .tasks import send_messages
 
     handed: list[int] = []
-    for message_id in ids:
+    size = max(settings.MAIL_BATCH_SIZE, 1)
+    for start in range(0, len(ids), size):
+        batch = ids[start : start + size]
         try:
-            send_message.apply_async((message_id,), retry=False)
+            send_messages.apply_async((batch,), retry=False)
         except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
-            log.warning("Could not hand message %s to Celery (%s); the sweeper will retry.", message_id, error)
+            log.warning("Could not hand messages %s to Celery (%s); the sweeper will retry.", batch, error)
             break
-        handed.append(message_id)
+        handed += batch
     if handed:
         OutgoingMessage.objects.filter(pk__in=handed, enqueued_at__isnull=True).update(enqueued_at=timezone.now())
     return len(handed)
@@ -355,8 +449,20 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(settings.MAIL_RETRY_SECONDS * 2 ** max(attempts - 1, 0), 3600))
 
 
+class _Email(EmailMultiAlternatives):
+    def message(self):
+        message = super().message()
+        # Choose the multipart boundaries here: left to itself, the email package searches every body for a
+        # collision with a boundary it draws, which costs more than the rest of the message. A random UUID does not
+        # occur in a body by chance.
+        for part in message.walk():
+            if part.is_multipart():
+                part.set_boundary(f"dgnetwork-{uuid.uuid4().hex}")
+        return message
+
+
 def build_email(message: OutgoingMessage, connection=None) -> EmailMultiAlternatives:
-    email = EmailMultiAlternatives(
+    email = _Email(
         subject=message.subject,
         body=message.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -383,21 +489,21 @@ def build_email(message: OutgoingMessage, connection=None) -> EmailMultiAlternat
     return email
 
 
-def claim(message_id: int) -> OutgoingMessage | None:
-    """Lock the row and mark it in flight, only if it is queued and due. None means: nothing to do.
+def claim(message: OutgoingMessage) -> bool:
+    """Mark the row in flight, only if it is still queued and due; False means: nothing to do.
 
-    The lock is waited for, not skipped: every other holder keeps it for one short statement (the hand-over
-    stamping ``enqueued_at`` right after publishing, the sweeper, another worker's claim), and a skipped row would
-    wait for the sweeper instead of going out now."""
-    with transaction.atomic():
-        message = OutgoingMessage.objects.select_for_update().filter(pk=message_id).first()
-        if message is None or not message.due():
-            return None
-        message.status = MessageStatus.SENDING
-        message.attempts += 1
-        message.sending_at = timezone.now()
-        message.save(update_fields=["status", "attempts", "sending_at"])
-        return message
+    One UPDATE does it: of two workers holding the same id, the second one's UPDATE waits for the row's lock (it is
+    waited for, not skipped: every other holder keeps it for one short statement) and then finds the row no longer
+    queued."""
+    now = timezone.now()
+    claimed = (
+        OutgoingMessage.objects.filter(pk=message.pk, status=MessageStatus.QUEUED)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, sending_at=now)
+    )
+    if claimed:
+        message.status, message.attempts, message.sending_at = MessageStatus.SENDING, message.attempts + 1, now
+    return bool(claimed)
 
 
 def _send(email: EmailMultiAlternatives, connection) -> None:
@@ -417,11 +523,9 @@ def _send(email: EmailMultiAlternatives, connection) -> None:
         email.send()
 
 
-def deliver(message_id: int, connection=None) -> datetime.timedelta | None:
-    """Send one outbox row. Returns the delay before the next attempt after a temporary failure, else None."""
-    message = claim(message_id)
-    if message is None:
-        return None
+def _deliver(message: OutgoingMessage, connection) -> datetime.timedelta | None:
+    """Send a claimed row and record how it went. Returns the delay before the next attempt after a temporary
+    failure, else None."""
     try:
         _send(build_email(message), connection)
     except Exception as error:
@@ -445,6 +549,30 @@ def deliver(message_id: int, connection=None) -> datetime.timedelta | None:
     return None
 
 
+def deliver_many(message_ids: list[int], connection=None) -> tuple[list[int], datetime.timedelta] | None:
+    """Send outbox rows one after the other (what a Celery task runs). Each is claimed just before it is sent and
+    marked sent just after, so a worker killed in the middle leaves at most the one in flight unrecorded. Returns
+    the rows that failed for now and the delay after which all of them may be tried again, or None."""
+    messages = OutgoingMessage.objects.in_bulk(message_ids)
+    retry: list[int] = []
+    longest = None
+    for message_id in message_ids:
+        message = messages.get(message_id)
+        if message is None or not claim(message):
+            continue
+        delay = _deliver(message, connection)
+        if delay is not None:
+            retry.append(message_id)
+            longest = max(longest or delay, delay)
+    return (retry, longest) if retry else None
+
+
+def deliver(message_id: int, connection=None) -> datetime.timedelta | None:
+    """Send one outbox row. Returns the delay before the next attempt after a temporary failure, else None."""
+    outcome = deliver_many([message_id], connection)
+    return outcome[1] if outcome else None
+
+
 def deliver_due(limit: int = 500) -> int:
     """Send due rows in this process over one connection (the embedded default's job runner uses it)."""
     ids = list(
@@ -455,9 +583,11 @@ def deliver_due(limit: int = 500) -> int:
     )
     if not ids:
         return 0
-    with get_connection() as connection:
-        for message_id in ids:
-            deliver(message_id, connection)
+    connection = get_connection()  # opened by the first send, so that a refusal is the message's error
+    try:
+        deliver_many(ids, connection)
+    finally:
+        connection.close()
     return len(ids)
 
 
@@ -520,10 +650,11 @@ def send_due_reminders(now: datetime.datetime | None = None) -> int:
             invitations = invitations.filter(answer=Answer.ACCEPTED)
             kind = MessageKind.MEETING_REMINDER
         invitations = [i for i in invitations if i.person.wants_reminders]
-        keys = {f"{kind}:{i.pk}:r{rule.pk}" for i in invitations}
-        done = set(OutgoingMessage.objects.filter(key__in=keys).values_list("key", flat=True))
-        todo = [i for i in invitations if f"{kind}:{i.pk}:r{rule.pk}" not in done]
+
+        def key(invitation, kind=kind, rule=rule):
+            return f"{kind}:{invitation.pk}:r{rule.pk}"
+
+        done = set(OutgoingMessage.objects.filter(key__in=[key(i) for i in invitations]).values_list("key", flat=True))
         with transaction.atomic():
-            rows = [_row(kind, f"{kind}:{i.pk}:r{rule.pk}", i, compose(kind, i)) for i in todo]
-            queued += len(_store(rows))
+            queued += len(queue(kind, [i for i in invitations if key(i) not in done], key=key))
     return queued

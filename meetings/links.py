@@ -37,7 +37,11 @@ def answer_url(invitation: Invitation, choice: str | None = None) -> str:
 
 def answer_urls(invitation: Invitation) -> dict[str, str]:
     """The page and every one-click choice, signed once."""
-    url = settings.SITE_URL + reverse("meetings:answer", args=[token_for(invitation)])
+    return urls_for_token(token_for(invitation))
+
+
+def urls_for_token(token: str) -> dict[str, str]:
+    url = settings.SITE_URL + reverse("meetings:answer", args=[token])
     return {
         "page": url,
         **{choice.replace("-", "_"): f"{url}?choice={choice}" for choice in CHOICES},

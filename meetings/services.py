@@ -234,15 +234,19 @@ def invite_network(meeting: Meeting, *, by=None) -> list[Invitation]:
     return invitations
 
 
-def assistants_of(person: Person, *, on: datetime.date) -> list[Person]:
-    """Assistants of the person's organisation on a day: they are copied on the person's invitations."""
-    return [
-        m.person
-        for m in Mandate.objects.active_on(on)
-        .filter(organisation_id=person.organisation_id, role=Role.ASSISTANT, person__is_active=True)
-        .exclude(person=person)
+def assistants_for(people: list[Person], *, on: datetime.date) -> dict[int, list[Person]]:
+    """Each person's assistants on a day (assistants of the person's organisation, by person id): they are copied
+    on the person's invitations. One query for any number of people."""
+    by_organisation: dict[int, dict[int, Person]] = {}
+    mandates = (
+        Mandate.objects.active_on(on)
+        .filter(organisation_id__in={p.organisation_id for p in people}, role=Role.ASSISTANT, person__is_active=True)
         .select_related("person")
-    ]
+        .order_by("pk")
+    )
+    for mandate in mandates:
+        by_organisation.setdefault(mandate.organisation_id, {})[mandate.person_id] = mandate.person
+    return {p.pk: [a for a in by_organisation.get(p.organisation_id, {}).values() if a.pk != p.pk] for p in people}
 
 
 @transaction.atomic
@@ -265,7 +269,7 @@ def _send(meeting: Meeting, invitations: list[Invitation]) -> None:
     for invitation in to_send:
         invitation.meeting = meeting
         invitation.sent_at = now
-    Invitation.objects.bulk_update(to_send, ["sent_at"])
+    Invitation.objects.filter(pk__in=[i.pk for i in to_send]).update(sent_at=now)
     delivery.queue_invitations(to_send)
 
 

@@ -20,13 +20,23 @@ def _connection():
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
-def send_message(self, message_id: int) -> None:
-    """Send one outbox row. A temporary SMTP failure is retried with backoff (the row stays queued with its next
-    attempt time, so the sweeper catches it too if this retry is lost)."""
-    # Run eagerly (embedded default, tests) a task uses a connection of its own, as the settings may change.
-    delay = delivery.deliver(message_id, connection=None if self.request.is_eager else _connection())
-    if delay is not None and not self.request.is_eager:
-        raise self.retry(countdown=delay.total_seconds())
+def send_messages(self, message_ids: list[int]) -> None:
+    """Send a batch of outbox rows. Those that fail for now are retried together with backoff (each row stays
+    queued with its next attempt time, so the sweeper catches them too if this retry is lost)."""
+    if self.request.is_eager:
+        # Run eagerly (embedded default, tests), a task uses a connection of its own: the settings may change.
+        from django.core.mail import get_connection
+
+        connection = get_connection()  # opened by the first send, so that a refusal is the message's error
+        try:
+            delivery.deliver_many(message_ids, connection)
+        finally:
+            connection.close()
+        return
+    outcome = delivery.deliver_many(message_ids, _connection())
+    if outcome is not None:
+        retry, delay = outcome
+        raise self.retry(args=(retry,), countdown=delay.total_seconds())
 
 
 @shared_task(ignore_result=True)

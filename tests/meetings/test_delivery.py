@@ -24,11 +24,12 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from meetings import delivery, links, services
 from meetings.enums import Answer, MeetingStatus, Visibility
-from meetings.models import Document, Invitation, MessageKind, MessageStatus, OutgoingMessage
+from meetings.models import Document, Invitation, MessageKind, MessageStatus, OutgoingMessage, SeatAllowance
 from members.enums import Role
 from tests import factories, smtp
 from tests.factories import BRUSSELS
@@ -196,6 +197,58 @@ def test_each_invitee_reads_the_invitation_in_their_language_with_assistants_in_
     assert fr["Cc"] == "assistant@crisis.fr"
     assert sink.to("assistant@crisis.fr")[0].rcpt_tos == (people["fr"].email, "assistant@crisis.fr")
     assert all(received[people[lang].email]["Cc"] is None for lang in ("de", "nl", "en"))
+
+
+def test_a_batch_rendered_once_gives_each_invitee_their_own_name_links_and_calendar_entry(
+    sink, django_capture_on_commit_callbacks
+):
+    """A meeting's messages are rendered once per language and shape, then filled in for each invitee: every
+    message must still carry only its own person's name (escaped for HTML and iCalendar), links and attendee."""
+    meeting = factories.meeting()
+    country = factories.country("FR")
+    SeatAllowance.objects.create(meeting=meeting, country=country, seats=5)
+    names = [("Zoë", "O'Brien-Ünal, Jr; <b>née</b> \\ Smith"), ("Éric", "Dupont & Fils"), ("Ana", "Ruiz")]
+    people = [
+        factories.director(country, first_name=first, last_name=last, preferred_language="fr", email=f"p{i}@x.fr")
+        for i, (first, last) in enumerate(names)
+    ]
+    invitations = [factories.invitation(meeting, p) for p in people]
+    send(meeting, django_capture_on_commit_callbacks)
+    # The first director sends a colleague: the substitute's invitation names the director it stands in for.
+    colleague = factories.person(people[0].organisation, first_name="Paul", last_name="Lefèvre", email="pl@x.fr")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_answer(invitations[0], answer=Answer.DELEGATED, substitute=colleague)
+    invitations.append(Invitation.objects.get(meeting=meeting, person=colleague))
+    people.append(colleague)
+
+    received = received_for(sink, MessageKind.INVITATION)
+    assert set(received) == {p.email for p in people}
+    for invitation, person in zip(invitations, people, strict=True):
+        message = received[person.email]
+        text, html = text_of(message), html_of(message)
+        # Nobody else's name, but the director the substitute stands in for.
+        others = [p for p in people if p != person and not (person == colleague and p == people[0])]
+        assert person.full_name in text
+        assert escape(person.full_name) in html
+        assert all(o.full_name not in text and escape(o.full_name) not in html for o in others)
+        assert "DGNstandin" not in text + html
+        tokens = set(re.findall(r"/answer/([^/\s\"]+)/", text + html))
+        assert len(tokens) == 1
+        assert links.invitation_from(tokens.pop()).pk == invitation.pk
+        cal, part = calendar_of(message)
+        raw = part.get_payload(decode=True)
+        assert all(len(line) <= 75 for line in raw.split(b"\r\n")), "a calendar line is longer than 75 octets"
+        event = event_of(cal)
+        (attendee,) = [event["attendee"]]
+        assert str(attendee) == f"mailto:{person.email}"
+        assert attendee.params["cn"] == person.full_name
+        description = str(event["description"])
+        assert person.full_name in description and links.answer_url(invitation, "decline") in description
+        assert all(o.full_name not in description for o in others)
+    director = people[0].full_name
+    substitute_text = text_of(received[colleague.email])
+    assert director in substitute_text
+    assert all(director not in text_of(received[p.email]) for p in people[1:3])
 
 
 # --- Calendar files ---------------------------------------------------------------------------------------------
