@@ -41,3 +41,8 @@ messages: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/bandit -q -c pyproject.toml -r members meetings network
+
+# Every benchmark (search, email pipeline, query budgets, pages under load) with a summary against the targets;
+# needs PostgreSQL and Redis on 127.0.0.1 and takes about half an hour. Results: bench/results/*.json.
+bench: install-dev
+	$(PY) bench/run.py

@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import platform
-import re
 import signal
 import socket
 import statistics
@@ -28,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.search import ADMIN_URL  # noqa: E402
+from tests.helpers import Session  # noqa: E402
+from tests.helpers import sign_in as _sign_in  # noqa: E402
 
 DB_NAME = "dgnetwork_bench_load"
 DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
@@ -79,44 +80,8 @@ def manage(*args: str) -> str:
     ).stdout
 
 
-class Session:
-    """A keep-alive HTTP connection carrying the signed-in director's cookies."""
-
-    def __init__(self, port: int, cookies: str = ""):
-        self.port, self.cookies = port, cookies
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-
-    def get(self, path: str) -> tuple[int, bytes]:
-        self.connection.request("GET", path, headers={"Cookie": self.cookies, "Accept-Language": "en"})
-        response = self.connection.getresponse()
-        return response.status, response.read()
-
-
 def sign_in(port: int) -> str:
-    """Sign the director in through the login form; returns the cookies of the session."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", "/accounts/login/")
-    response = connection.getresponse()
-    body = response.read()
-    jar = {c.split("=", 1)[0]: c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []}
-    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-    form = f"login={DIRECTOR}&password={PASSWORD}&csrfmiddlewaretoken={token}"
-    connection.request(
-        "POST",
-        "/accounts/login/",
-        body=form,
-        headers={
-            "Cookie": "; ".join(jar.values()),
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
-        },
-    )
-    response = connection.getresponse()
-    response.read()
-    for c in response.headers.get_all("Set-Cookie") or []:
-        jar[c.split("=", 1)[0]] = c.split(";")[0]
-    assert response.status == 302 and "sessionid" in jar, f"sign-in failed: {response.status}"
-    return "; ".join(jar.values())
+    return _sign_in(port, DIRECTOR, PASSWORD)
 
 
 def hammer(port: int, cookies: str, path: str, users: int, seconds: float) -> dict:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import glob
+import http.client
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -199,3 +204,119 @@ def form_data(html: str | bytes, form_id: str | None = None) -> dict[str, str | 
         else:
             out[name] = value
     return out
+
+
+# --- HTTP sessions against a served app ------------------------------------------------------------------------
+
+
+class Session:
+    """A keep-alive HTTP connection to 127.0.0.1 carrying a signed-in person's cookies."""
+
+    def __init__(self, port: int, cookies: str = "", timeout: float = 10):
+        self.port, self.cookies = port, cookies
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        status, _headers, body = self.fetch(path)
+        return status, body
+
+    def fetch(self, path: str) -> tuple[int, http.client.HTTPMessage, bytes]:
+        self.connection.request("GET", path, headers={"Cookie": self.cookies, "Accept-Language": "en"})
+        response = self.connection.getresponse()
+        return response.status, response.headers, response.read()
+
+
+def sign_in(port: int, email: str, password: str) -> str:
+    """Sign a person in through the login form; returns the session's cookies."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/accounts/login/")
+    response = connection.getresponse()
+    body = response.read()
+    jar = {c.split("=", 1)[0]: c.split(";")[0] for c in response.headers.get_all("Set-Cookie") or []}
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    form = f"login={email}&password={password}&csrfmiddlewaretoken={token}"
+    connection.request(
+        "POST",
+        "/accounts/login/",
+        body=form,
+        headers={
+            "Cookie": "; ".join(jar.values()),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": f"http://127.0.0.1:{port}/accounts/login/",
+        },
+    )
+    response = connection.getresponse()
+    response.read()
+    for c in response.headers.get_all("Set-Cookie") or []:
+        jar[c.split("=", 1)[0]] = c.split(";")[0]
+    assert response.status == 302 and "sessionid" in jar, f"sign-in failed: {response.status}"
+    return "; ".join(jar.values())
+
+
+# --- A PostgreSQL server of a test's own ------------------------------------------------------------------------
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster on a free port (trust authentication, no fsync), which a test may stop and
+    start like a real restart. Run as the ``postgres`` user when this process is root (initdb refuses root)."""
+
+    def __init__(self):
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        initdb = shutil.which("initdb") or (found[-1] if found else None)
+        if initdb is None:
+            unavailable("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+        self.bin = Path(initdb).parent
+        self.as_postgres = os.geteuid() == 0
+        if self.as_postgres and shutil.which("runuser") is None:
+            unavailable("running PostgreSQL as root needs runuser")
+        self.dir = Path(tempfile.mkdtemp(prefix="dgnetwork-pg-"))
+        self.dir.chmod(0o755)
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/dgnetwork"
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def __enter__(self) -> PrivatePostgres:
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.start()
+        import psycopg2
+
+        connection = psycopg2.connect(self.url.rsplit("/", 1)[0] + "/postgres")
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE DATABASE dgnetwork")
+        connection.close()
+        return self
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off"
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.dir / "server.log"), "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def __exit__(self, *exc) -> None:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_redis(port: int, directory: Path):
+    """A Redis server of a test's own on ``port``, that the test can stop (leave the block) and start again."""
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not installed")
+    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    args += ["--daemonize", "no", "--dir", str(directory)]
+    url = f"redis://127.0.0.1:{port}/0"
+    with process(args, base_env(), directory / f"redis-{port}.log") as proc:
+        wait_until(lambda: redis_available(url), timeout=10, what="the private Redis to answer")
+        yield proc
+    wait_until(lambda: not redis_available(url), timeout=10, what="the private Redis to stop")

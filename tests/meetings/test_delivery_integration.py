@@ -29,8 +29,7 @@ from tests.helpers import (
     celery_worker,
     database_url,
     free_port,
-    process,
-    redis_available,
+    private_redis,
     unavailable,
     wait_until,
 )
@@ -102,18 +101,6 @@ def rows():
 
 def all_sent(n: int) -> bool:
     return rows().filter(status=MessageStatus.SENT).count() == n
-
-
-@contextlib.contextmanager
-def private_redis(port: int, tmp_path):
-    """A Redis server of this test's own, on ``port``, that the test can stop and start again."""
-    args = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    args += ["--daemonize", "no", "--dir", str(tmp_path)]
-    url = f"redis://127.0.0.1:{port}/0"
-    with process(args, base_env(), tmp_path / f"redis-{port}.log") as proc:
-        wait_until(lambda: redis_available(url), timeout=10, what="the private Redis to answer")
-        yield proc
-    wait_until(lambda: not redis_available(url), timeout=10, what="the private Redis to stop")
 
 
 def test_smtp_server_refusing_in_the_middle_of_a_batch_delays_but_loses_and_doubles_nothing(
