@@ -20,3 +20,5 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("members.urls")),
 ]
+
+handler500 = "network.errors.server_error"
