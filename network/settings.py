@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "members.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -256,9 +257,8 @@ MFA_TOTP_ISSUER = "DG Network"
 # The session list ("sign out everywhere") shows where and since when; tracking every request's activity would
 # cost five queries per page.
 USERSESSIONS_TRACK_ACTIVITY = False
-# Sessions end after this much inactivity (each request extends them).
+# Sessions end after this much inactivity: IdleSessionMiddleware extends a session in use every twelfth of it.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 
 
 # --- Security --------------------------------------------------------------------------------------------------

@@ -172,9 +172,9 @@ def _portal(name: str, *args_of: str):
 
 
 # Every request pays a fixed cost before the page's own queries (counted with SAVEPOINT/RELEASE, as Django's
-# assertNumQueries does): the session is read (1) and written back, SESSION_SAVE_EVERY_REQUEST (3); the user is
-# loaded (1); PersonLanguageMiddleware looks the person up once (1). Staff's two-factor check is remembered in the
-# session; the admin loads the user's and the group's permissions (2). Every page stays within 15.
+# assertNumQueries does): the session is read (1; IdleSessionMiddleware writes it back only every few minutes); the
+# user is loaded (1); PersonLanguageMiddleware looks the person up once (1). Staff's two-factor check is remembered
+# in the session; the admin loads the user's and the group's permissions (2). Every page stays within 15.
 def _page(name, who, url_of, cap=BUDGET, marks=()):
     return pytest.param(who, url_of, cap, id=name, marks=marks)
 
