@@ -34,6 +34,7 @@ from network.lib import zones
 
 from .enums import OrganisationKind, Participation, Role
 from .models import Country, Mandate, Notice, Organisation, Person
+from .pagecache import cached_page
 
 
 def member_required(view):
@@ -85,6 +86,7 @@ def _my_invitations(person: Person | None):
 
 @member_required
 @require_GET
+@cached_page
 def dashboard(request):
     upcoming = list(visible_meetings(request).upcoming().order_by("starts_at").distinct()[:5])
     mine = _my_invitations(request.person)
@@ -102,6 +104,7 @@ def dashboard(request):
 
 @member_required
 @require_GET
+@cached_page
 def meetings(request):
     visible = visible_meetings(request).distinct()
     mine = _my_invitations(request.person)
@@ -127,6 +130,7 @@ def _meeting_for(request, pk) -> Meeting:
 
 @member_required
 @require_GET
+@cached_page
 def meeting(request, pk):
     meeting = _meeting_for(request, pk)
     invitation = _my_invitations(request.person).get(meeting.pk)
@@ -246,9 +250,11 @@ def calendar_feed(request, token):
 
 @member_required
 @require_GET
+@cached_page
 def directory(request):
-    q = (request.GET.get("q") or "").strip()[:100]
-    code = (request.GET.get("country") or "").strip().upper()[:2]
+    # Control characters (a NUL cannot even reach PostgreSQL) are dropped; a country is two ASCII letters.
+    q = knowledge.clean_query(request.GET.get("q") or "")[:100]
+    code = "".join(c for c in (request.GET.get("country") or "") if c.isascii() and c.isalpha())[:2].upper()
     people = (
         Mandate.objects.current()
         .filter(role__in=[Role.DIRECTOR_GENERAL, Role.DEPUTY, Role.OBSERVER, Role.SECRETARIAT], person__is_active=True)

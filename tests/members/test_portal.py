@@ -366,6 +366,9 @@ def test_directory_is_searchable_by_name_and_country(client, world):
     assert "Claire Dubois" in page and "Elena Marini" not in page
     page = client.get(reverse("portal:directory"), {"country": "FR"}).content.decode()
     assert "Julien Moreau" in page and "Council" not in page
+    # A NUL cannot reach PostgreSQL: it is dropped, not a server error.
+    page = client.get(reverse("portal:directory"), {"q": "dubois\x00", "country": "F\x00R"}).content.decode()
+    assert "Claire Dubois" in page and "Elena Marini" not in page
 
 
 @time_machine.travel(NOW, tick=False)
