@@ -134,6 +134,15 @@ def verdicts(runs: dict) -> list[tuple[str, str, str, str]]:
                     "met" if met else "NOT MET",
                 )
             )
+        for name, page in load.get("pages_rendered_each_time", {}).items():
+            rows.append(
+                (
+                    f"load: {name}, page cache off",
+                    f"{page['rps']} req/s ({page['ratio_to_bare']} of bare), p99 {page['p99_ms']} ms",
+                    "(for information)",
+                    "",
+                )
+            )
     return rows
 
 

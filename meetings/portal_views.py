@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Country
+from members.pagecache import cached_page
 from members.portal import member_required, visible_meetings
 from network.lib.files import private_file_response
 
@@ -58,6 +59,7 @@ class LessonFilter(forms.Form):
 
 @member_required
 @require_GET
+@cached_page
 def lessons(request):
     form = LessonFilter(request.GET or None, meetings=visible_meetings(request).distinct().order_by("-starts_at"))
     lessons = knowledge.visible_lessons(request.user, request.person).select_related("country", "crisis")
@@ -95,6 +97,7 @@ def lessons(request):
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@cached_page
 def lesson(request, pk):
     lesson = get_object_or_404(
         knowledge.visible_lessons(request.user, request.person).select_related(
@@ -230,6 +233,7 @@ def lesson_edit(request, pk=None):
 
 @member_required
 @require_GET
+@cached_page
 def actions(request):
     owner = request.GET.get("owner", "")
     actions = Action.objects.select_related(
@@ -256,6 +260,7 @@ class ActionUpdateForm(forms.Form):
 
 @member_required
 @require_http_methods(["GET", "POST"])
+@cached_page
 def action(request, pk):
     action = get_object_or_404(
         Action.objects.select_related("conclusion__meeting")
@@ -293,6 +298,7 @@ def action(request, pk):
 
 @member_required
 @require_GET
+@cached_page
 def meeting_outcomes(request, pk):
     meeting = visible_meetings(request).filter(pk=pk).first()
     if meeting is None:
