@@ -8,9 +8,11 @@ the page cache off (``PORTAL_CACHE_SECONDS=0``), where every request renders: wh
 
     .venv/bin/python bench/load.py [SECONDS_PER_PAGE=15] [USERS=20]
 
-Targets (for the pages as deployed): each page at least half the bare view's throughput; 99th percentile under 100
-ms at 20 users. Uses a scratch database ``dgnetwork_bench_load`` on 127.0.0.1 (created, loaded with the demo,
-dropped); stops by itself. Prints a table and writes bench/results/load.json.
+Each is loaded flat out (every user asks again as soon as it has the page: throughput) and paced (each user pauses
+0.25 to 0.75 s between pages, as people reading do: latency). Targets, for the pages as deployed: flat out, at
+least half the bare view's throughput; paced, 99th percentile under 100 ms at 20 users. Uses a scratch database
+``dgnetwork_bench_load`` on 127.0.0.1 (created, loaded with the demo, dropped); stops by itself. Prints a table
+and writes bench/results/load.json.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import signal
 import socket
 import statistics
@@ -38,6 +41,7 @@ DB_NAME = "dgnetwork_bench_load"
 DB_URL = ADMIN_URL.rsplit("/", 1)[0] + "/" + DB_NAME
 PASSWORD = "bench-password-long-enough"
 DIRECTOR = "claire.dubois@example.org"
+THINK = 0.5  # seconds a paced user waits between pages
 
 
 def database(action: str) -> None:
@@ -88,7 +92,9 @@ def sign_in(port: int) -> str:
     return _sign_in(port, DIRECTOR, PASSWORD)
 
 
-def hammer(port: int, cookies: str, path: str, users: int, seconds: float) -> dict:
+def hammer(port: int, cookies: str, path: str, users: int, seconds: float, think: float = 0.0) -> dict:
+    """``users`` threads, each loading ``path`` again as soon as it has the page (``think`` = 0: the most the
+    server can do) or after a pause of about ``think`` seconds (people reading), for ``seconds``."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -107,6 +113,8 @@ def hammer(port: int, cookies: str, path: str, users: int, seconds: float) -> di
                 continue
             mine.append(time.perf_counter() - started)
             bad += status != 200
+            if think:  # people do not click in step: a pause drawn between half and one and a half times it
+                time.sleep(random.uniform(think / 2, think * 1.5))  # noqa: S311 - pacing, not secrecy
         with lock:
             latencies.extend(mine)
             errors[0] += bad
@@ -184,46 +192,65 @@ def main() -> None:
         port = free_port()
         pages = {"dashboard": "/", "meeting page": f"/meetings/{meeting_id}/", "lessons search": "/lessons/?q=opvang"}
         results, rendered = {}, {}
+
+        def measure(path: str) -> dict:
+            hammer(port, cookies, path, users, 2)  # warm up
+            flat_out = hammer(port, cookies, path, users, seconds)
+            paced = hammer(port, cookies, path, users, seconds, think=THINK)
+            return {
+                "path": path,
+                **flat_out,
+                "paced_rps": paced["rps"],
+                "paced_median_ms": paced["median_ms"],
+                "paced_p99_ms": paced["p99_ms"],
+                "errors": flat_out["errors"] + paced["errors"],
+            }
+
         # As deployed: a reader's pages are kept until the data changes (PORTAL_CACHE_SECONDS, default 60 s).
         server = serve(port)
         cookies = sign_in(port)
         sizes = {name: len(Session(port, cookies).get(path)[1]) for name, path in pages.items()}
         for name, path in pages.items():
-            hammer(port, cookies, path, users, 2)  # warm up
-            results[name] = {"path": path, "bytes": sizes[name], **hammer(port, cookies, path, users, seconds)}
+            results[name] = {"bytes": sizes[name], **measure(path)}
         stop(server)
         # The same pages rendered on every request (the page cache off): what a page costs after a change.
         server = serve(port, PORTAL_CACHE_SECONDS="0")
         for name, path in pages.items():
-            hammer(port, cookies, path, users, 2)
-            rendered[name] = {"path": path, "bytes": sizes[name], **hammer(port, cookies, path, users, seconds)}
+            rendered[name] = {"bytes": sizes[name], **measure(path)}
         stop(server)
         # The bare view returns a page as large as the largest of them (it reads BENCH_BARE_SIZE at import).
         server = serve(port, BENCH_BARE_SIZE=str(max(sizes.values())))
-        hammer(port, cookies, "/bench/bare/", users, 2)
-        bare = hammer(port, cookies, "/bench/bare/", users, seconds)
+        bare = {"bytes": max(sizes.values()), **measure("/bench/bare/")}
     finally:
         stop(server)
         database("drop")
-    print(f"Pages under load: gunicorn x3 on PostgreSQL, {users} users on the loopback, {seconds:.0f} s per page")
-    print(f"  {'page':<30}{'bytes':>8}{'req/s':>9}{'vs bare':>9}{'median':>9}{'p99':>9}{'errors':>8}  result")
+    print(
+        f"Pages under load: gunicorn x3 on PostgreSQL, {users} users on the loopback, {seconds:.0f} s per page and"
+        f" pace; flat out (no pause) and paced ({THINK / 2}-{THINK * 1.5} s pause between pages)"
+    )
+    print(
+        f"  {'page':<36}{'bytes':>7}{'req/s':>8}{'vs bare':>8}{'median':>8}{'p99':>8}"
+        f"{'paced req/s':>12}{'paced p99':>10}{'errors':>7}  result"
+    )
     rows = {
         **results,
         **{f"{name} (rendered each time)": r for name, r in rendered.items()},
-        "bare view": {**bare, "bytes": max(sizes.values())},
+        "bare view": bare,
     }
     for name, r in rows.items():
         ratio = r["rps"] / bare["rps"] if bare["rps"] else 0
         r["ratio_to_bare"] = round(ratio, 2)
         verdict = ""
         if name in results:
-            verdict = "PASS" if ratio >= 0.5 and r["p99_ms"] < 100 else "FAIL"
-            verdict += "" if ratio >= 0.5 else " (throughput)"
-            verdict += "" if r["p99_ms"] < 100 else " (p99)"
+            verdict = "PASS" if ratio >= 0.5 and r["paced_p99_ms"] < 100 else "FAIL"
         print(
-            f"  {name:<30}{r['bytes']:>8}{r['rps']:>9.1f}{ratio:>9.2f}{r['median_ms']:>8.1f}m{r['p99_ms']:>8.1f}m"
-            f"{r['errors']:>8}  {verdict}"
+            f"  {name:<36}{r['bytes']:>7}{r['rps']:>8.1f}{ratio:>8.2f}{r['median_ms']:>7.1f}m{r['p99_ms']:>7.1f}m"
+            f"{r['paced_rps']:>12.1f}{r['paced_p99_ms']:>9.1f}m{r['errors']:>7}  {verdict}"
         )
+    print(
+        f"  Flat out, {users} users wait on each other: the median is about {users} / req/s (Little's law), so even"
+        " the bare view's p99 says how fast the machine is, not the page. The p99 target is judged paced."
+    )
     out = ROOT / "bench" / "results" / "load.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(

@@ -125,12 +125,13 @@ def verdicts(runs: dict) -> list[tuple[str, str, str, str]]:
     load = runs.get("load", {}).get("result")
     if load:
         for name, page in load["pages"].items():
-            met = page["ratio_to_bare"] >= 0.5 and page["p99_ms"] < 100
+            met = page["ratio_to_bare"] >= 0.5 and page["paced_p99_ms"] < 100
             rows.append(
                 (
                     f"load: {name}",
-                    f"{page['rps']} req/s ({page['ratio_to_bare']} of bare), p99 {page['p99_ms']} ms",
-                    ">= 0.5 of bare, p99 < 100 ms",
+                    f"{page['rps']} req/s ({page['ratio_to_bare']} of bare), paced p99 {page['paced_p99_ms']} ms"
+                    f" (flat out {page['p99_ms']} ms)",
+                    ">= 0.5 of bare, paced p99 < 100 ms",
                     "met" if met else "NOT MET",
                 )
             )
@@ -138,7 +139,7 @@ def verdicts(runs: dict) -> list[tuple[str, str, str, str]]:
             rows.append(
                 (
                     f"load: {name}, page cache off",
-                    f"{page['rps']} req/s ({page['ratio_to_bare']} of bare), p99 {page['p99_ms']} ms",
+                    f"{page['rps']} req/s ({page['ratio_to_bare']} of bare), paced p99 {page['paced_p99_ms']} ms",
                     "(for information)",
                     "",
                 )
@@ -164,10 +165,10 @@ def main() -> int:
     )
     for name, outcome in runs.items():
         print(f"  {name:<10}{outcome['status']:<32}{outcome['seconds']:>8} s")
-    width = max((len(r[1]) for r in rows), default=10)
-    print(f"\n  {'benchmark':<22}{'figure':<{width + 2}}{'target':<30}result")
+    first, width, third = (max((len(r[i]) for r in rows), default=10) + 2 for i in range(3))
+    print(f"\n  {'benchmark':<{first}}{'figure':<{width}}{'target':<{third}}result")
     for benchmark, figure, target, met in rows:
-        print(f"  {benchmark:<22}{figure:<{width + 2}}{target:<30}{met}")
+        print(f"  {benchmark:<{first}}{figure:<{width}}{target:<{third}}{met}")
     summary = {
         "when": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": about,

@@ -247,10 +247,25 @@ def sign_in(port: int, email: str, password: str) -> str:
     )
     response = connection.getresponse()
     response.read()
-    for c in response.headers.get_all("Set-Cookie") or []:
-        jar[c.split("=", 1)[0]] = c.split(";")[0]
+    _keep_cookies(jar, response)
     assert response.status == 302 and "sessionid" in jar, f"sign-in failed: {response.status}"
+    # Land on the page the sign-in leads to, as a browser would: it shows the "signed in" message once and
+    # clears its cookie (carried on every request, it would be shown on every page).
+    connection.request("GET", response.headers["Location"], headers={"Cookie": "; ".join(jar.values())})
+    response = connection.getresponse()
+    response.read()
+    _keep_cookies(jar, response)
+    connection.close()
     return "; ".join(jar.values())
+
+
+def _keep_cookies(jar: dict[str, str], response: http.client.HTTPResponse) -> None:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        name = header.split("=", 1)[0]
+        if "Max-Age=0" in header:
+            jar.pop(name, None)
+        else:
+            jar[name] = header.split(";")[0]
 
 
 # --- A PostgreSQL server of a test's own ------------------------------------------------------------------------
