@@ -13,6 +13,7 @@ transaction, hand it to Celery after commit, and deliver it once.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import smtplib
 import socket
@@ -25,8 +26,9 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -489,6 +491,25 @@ def build_email(message: OutgoingMessage, connection=None) -> EmailMultiAlternat
     return email
 
 
+@functools.cache
+def _outbox_sql(statement: str) -> str:
+    """``statement`` with the outbox's table and column names quoted for the database in use."""
+    quote = db_connection.ops.quote_name
+    names = {f.name: quote(f.column) for f in OutgoingMessage._meta.concrete_fields}
+    return statement.format(table=quote(OutgoingMessage._meta.db_table), **names)
+
+
+# The two statements every message costs its worker, written out: built by the ORM, each took three times as long
+# (0.75 against 0.25 ms of CPU here), a third of what a worker spends on a message besides the SMTP exchange.
+_CLAIM = (
+    "UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1, {sending_at} = %s"
+    " WHERE {id} = %s AND {status} = %s AND ({next_attempt_at} IS NULL OR {next_attempt_at} <= %s)"
+)
+_SENT = (
+    "UPDATE {table} SET {status} = %s, {sent_at} = %s, {sending_at} = NULL, {next_attempt_at} = NULL WHERE {id} = %s"
+)
+
+
 def claim(message: OutgoingMessage) -> bool:
     """Mark the row in flight, only if it is still queued and due; False means: nothing to do.
 
@@ -496,14 +517,19 @@ def claim(message: OutgoingMessage) -> bool:
     waited for, not skipped: every other holder keeps it for one short statement) and then finds the row no longer
     queued."""
     now = timezone.now()
-    claimed = (
-        OutgoingMessage.objects.filter(pk=message.pk, status=MessageStatus.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=MessageStatus.SENDING, attempts=F("attempts") + 1, sending_at=now)
-    )
+    at = db_connection.ops.adapt_datetimefield_value(now)  # as the ORM would pass it (SQLite: text in UTC)
+    with db_connection.cursor() as cursor:
+        cursor.execute(_outbox_sql(_CLAIM), [MessageStatus.SENDING, at, message.pk, MessageStatus.QUEUED, at])
+        claimed = cursor.rowcount == 1
     if claimed:
         message.status, message.attempts, message.sending_at = MessageStatus.SENDING, message.attempts + 1, now
-    return bool(claimed)
+    return claimed
+
+
+def _mark_sent(message: OutgoingMessage) -> None:
+    with db_connection.cursor() as cursor:
+        at = db_connection.ops.adapt_datetimefield_value(timezone.now())
+        cursor.execute(_outbox_sql(_SENT), [MessageStatus.SENT, at, message.pk])
 
 
 def _send(email: EmailMultiAlternatives, connection) -> None:
@@ -543,9 +569,7 @@ def _deliver(message: OutgoingMessage, connection) -> datetime.timedelta | None:
         )
         log.error("Message %s failed: %s", message.pk, text)
         return None
-    OutgoingMessage.objects.filter(pk=message.pk).update(
-        status=MessageStatus.SENT, sent_at=timezone.now(), sending_at=None, next_attempt_at=None
-    )
+    _mark_sent(message)
     return None
 
 
