@@ -16,6 +16,10 @@ reader and serves it again to that reader:
 
 Only GET requests that answered 200 with HTML are kept; a request with messages to show, or the first one of a
 browser (no CSRF cookie yet), is rendered as usual. ``PORTAL_CACHE_SECONDS = 0`` turns it off.
+
+Kept pages hold personal data (the directory, answers), so none outlives its purpose: the database cache keeps
+expired rows until it is full, so ``forget()`` deletes them (every five minutes, from beat or ``run_jobs``), and
+erasing a person deletes every kept page at once. Redis and memory caches drop expired entries themselves.
 """
 
 from __future__ import annotations
@@ -26,13 +30,16 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 from django.utils.translation import get_language
 
 GENERATION = "portal:generation"
+PAGE_PREFIX = "portal:page:"
 WATCHED_APPS = frozenset({"members", "meetings"})
 UNWATCHED_MODELS = frozenset({"outgoingmessage", "historicaloutgoingmessage"})
 
@@ -84,7 +91,7 @@ def _key(request) -> str | None:
     if not secret:
         return None
     parts = (str(request.user.pk), secret, get_language() or "", request.get_full_path())
-    return "portal:page:" + hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    return PAGE_PREFIX + hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def cached_page(view):
@@ -118,3 +125,22 @@ def cached_page(view):
         return response
 
     return wrapper
+
+
+def forget(*, all_pages: bool = False) -> int:
+    """Delete kept pages from the database cache: those past their time, or ``all_pages``. Returns how many rows
+    went; 0 with a cache that expires entries itself."""
+    backend = caches["default"]
+    if not isinstance(backend, DatabaseCache):
+        return 0
+    connection = connections[router.db_for_write(backend.cache_model_class)]
+    prefix = backend.make_key(PAGE_PREFIX)
+    condition = "cache_key LIKE %s ESCAPE '!'"
+    params = [prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"]
+    if not all_pages:
+        condition += " AND expires < %s"
+        params.append(connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0)))
+    table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608 - a quoted table name
+        return cursor.rowcount

@@ -108,6 +108,7 @@ def erase_person(person: Person) -> None:
     LessonComment.objects.filter(author=person).update(author=None)
     LessonLearned.objects.filter(author=person).update(author=None)
     pagecache.changed()  # the updates above send no signals
+    pagecache.forget(all_pages=True)  # pages kept for readers may show the person
     OutgoingMessage.objects.filter(person=person).update(
         to=anonymous, cc=[], body_text="", body_html="", attachments=[], bodies_purged_at=timezone.now()
     )

@@ -18,6 +18,7 @@ from meetings import knowledge, services
 from meetings.models import LessonLearned, Meeting, OutgoingMessage
 from meetings.models.outbox import MessageKind
 from members import pagecache
+from members.models import Person
 from members.services import open_account
 from tests import factories
 
@@ -211,3 +212,32 @@ def test_outbox_writes_keep_the_pages(network):
     message.last_error = "421 try again later"
     message.save()
     assert cache.get(pagecache.GENERATION) == "before"
+
+
+def _kept_pages() -> int:
+    """Rows of the database cache (the test settings' default) that hold kept pages, expired or not."""
+    prefix = cache.make_key(pagecache.PAGE_PREFIX)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM django_cache WHERE cache_key LIKE %s", [prefix + "%"])
+        return cursor.fetchone()[0]
+
+
+def test_kept_pages_are_deleted_once_expired_and_all_at_once_when_a_person_is_erased(network):
+    from members.privacy import erase_person
+
+    url = reverse("portal:directory")
+    with time_machine.travel(datetime.datetime(2027, 1, 4, 9, 0, tzinfo=datetime.UTC), tick=False) as clock:
+        dana = _reader(network["dana"])
+        directory, _queries = _warm(dana, url)
+        assert "Claire Dubois" in directory.content.decode()
+        assert _kept_pages() == 1
+        assert pagecache.forget() == 0  # still in its time
+        clock.shift(settings.PORTAL_CACHE_SECONDS + 1)
+        assert pagecache.forget() == 1
+        assert _kept_pages() == 0
+
+        _warm(dana, url)
+        assert _kept_pages() == 1
+        erase_person(Person.objects.get(pk=network["claire"].pk))
+        assert _kept_pages() == 0
+        assert "Claire Dubois" not in dana.get(url).content.decode()
