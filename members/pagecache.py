@@ -142,5 +142,5 @@ def forget(*, all_pages: bool = False) -> int:
         params.append(connection.ops.adapt_datetimefield_value(timezone.now().replace(microsecond=0)))
     table = connection.ops.quote_name(settings.CACHES["default"]["LOCATION"])
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608 - a quoted table name
+        cursor.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608  # nosec B608 - quoted name
         return cursor.rowcount
