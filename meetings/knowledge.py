@@ -394,9 +394,8 @@ def publish_news(item: NewsItem) -> NewsItem:
 
 
 def dashboard_context(user, person: Person | None) -> dict:
-    actions = Action.objects.open().select_related(
-        "conclusion__meeting", "owner_country", "owner_organisation__country"
-    )
+    # Only what the dashboard shows: an action's owner (an organisation is named with its country), not its meeting.
+    actions = Action.objects.open().select_related("owner_country", "owner_organisation__country")
     if not user.is_staff:
         country_id = person.organisation.country_id if person else None
         actions = actions.filter(
@@ -411,9 +410,9 @@ def dashboard_context(user, person: Person | None) -> dict:
             .order_by("-created_at")[:5]
         ),
         "latest_conclusions": list(
-            Conclusion.objects.filter(meeting__in=_meetings_for(user, person))
-            .select_related("meeting")
-            .order_by("-meeting__starts_at", "number")[:5]
+            Conclusion.objects.filter(meeting__in=_meetings_for(user, person)).order_by(
+                "-meeting__starts_at", "number"
+            )[:5]
         ),
     }
 
