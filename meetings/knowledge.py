@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, FloatField, Q, QuerySet, Value
+from django.db.models import BooleanField, F, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone, translation
@@ -114,7 +114,8 @@ def search_lessons(queryset: QuerySet, q: str, *, language: str) -> QuerySet:
         return queryset
     # The excerpt comes from the reader's language, else from whichever language the lesson has.
     order = [language, *(code for code in LANGUAGES if code != language)]
-    text = Coalesce(*(NullIf(F(f"text_{code}"), Value("")) for code in order), Value(""))
+    # Typed: the translated text fields and the empty string are of different field classes.
+    text = Coalesce(*(NullIf(F(f"text_{code}"), Value("")) for code in order), Value(""), output_field=TextField())
     if is_postgres():
         query = combined_query(q)
         if query is None:

@@ -99,6 +99,16 @@ def test_search_uses_the_gin_index(demo):
     assert "meetings_lesson_search_gin" in plan
 
 
+def test_word_match_search_of_the_embedded_default_finds_and_highlights(demo, client, monkeypatch):
+    """Without PostgreSQL's full-text search (the SQLite default) a word match stands in: it must answer too."""
+    monkeypatch.setattr(knowledge, "is_postgres", lambda: False)
+    _client_for(client, "claire.dubois@example.org")
+    response = client.get(reverse("portal:lessons"), {"q": "opvang"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "A single point of contact for private reception initiatives" in page  # matched in its Dutch text
+
+
 def test_library_highlights_matches_and_search_is_a_shareable_url(demo, client):
     _client_for(client, "claire.dubois@example.org")
     url = reverse("portal:lessons") + "?q=cyber&phase=preparedness"
