@@ -19,14 +19,13 @@ import smtplib
 import socket
 import uuid
 from dataclasses import dataclass
-from email.mime.base import MIMEBase
 from email.mime.text import MIMEText
-from email.policy import Compat32
-from email.utils import make_msgid
+from email.utils import formatdate, make_msgid
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.message import sanitize_address
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Q
@@ -39,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Person
 
-from . import calendar, links
+from . import calendar, links, mime
 from .enums import Answer, MeetingStatus, Visibility
 from .models import (
     Document,
@@ -452,40 +451,65 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(settings.MAIL_RETRY_SECONDS * 2 ** max(attempts - 1, 0), 3600))
 
 
-class _Compat32(Compat32):
-    """The email package's default policy, minus its cost on plain headers: it runs every header of every part
-    through ``Header.encode`` (two thirds of serialising a message). An ASCII value that fits on its line comes out
-    of that unchanged, so it is written as it is; anything else goes the usual way."""
-
-    def _fold(self, name, value, sanitize):
-        if (
-            isinstance(value, str)
-            and value.isascii()
-            and len(name) + 2 + len(value) <= (self.max_line_length or 78)
-            and "\r" not in value
-            and "\n" not in value
-        ):
-            return f"{name}: {value}{self.linesep}"
-        return super()._fold(name, value, sanitize)
-
-
-_POLICY = _Compat32()
+@functools.lru_cache(maxsize=1024)
+def envelope_address(address: str) -> str:
+    """An address as Django's SMTP backend gives it to the server (``sanitize_address``: parsed, encoded), kept:
+    the sender is the same on every message, and parsing an address costs as much as writing a small message."""
+    return sanitize_address(address, settings.DEFAULT_CHARSET)
 
 
 class _Email(EmailMultiAlternatives):
+    """An outbox message. Its calendar files are kept as text until the message is written; ``serialise`` writes the
+    bytes directly (``mime.write``) and ``message()`` builds the same message with the email package, for the
+    backends that want one (the tests' in-memory outbox, the .eml folder of the embedded default)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.calendar_methods: dict[str, str] = {}
+        self.date = formatdate(localtime=settings.EMAIL_USE_LOCALTIME)
+        self.new_boundary = _new_boundary
+
+    def attach_calendar(self, filename: str, content: str, method: str) -> None:
+        self.attach(filename, content, "text/calendar")
+        self.calendar_methods[filename] = method
+
+    def _create_attachment(self, filename, content, mimetype=None):
+        if mimetype != "text/calendar" or filename not in self.calendar_methods:
+            return super()._create_attachment(filename, content, mimetype)
+        part = MIMEText(content, "calendar", "utf-8")
+        part.set_param("method", self.calendar_methods[filename])
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+        return part
+
     def message(self):
         message = super().message()
-        message.policy = _POLICY  # serialising uses the top message's policy for every part
+        message.replace_header("Date", self.date)
+        message.policy = mime.POLICY  # serialising uses the top message's policy for every part
         # Choose the multipart boundaries here: left to itself, the email package searches every body for a
         # collision with a boundary it draws, which costs more than the rest of the message. A random UUID does not
         # occur in a body by chance.
         for part in message.walk():
             if part.is_multipart():
-                part.set_boundary(f"dgnetwork-{uuid.uuid4().hex}")
+                part.set_boundary(self.new_boundary())
         return message
 
+    def serialise(self) -> bytes:
+        """The message as it goes over SMTP (CRLF line ends): written directly when it has the outbox's usual
+        shape, else by the email package; the same bytes either way (``mime``)."""
+        boundaries = iter(self.new_boundary, None)
+        raw = mime.write(self, date=self.date, boundaries=boundaries, calendars=self.calendar_methods)
+        return raw if raw is not None else self.message().as_bytes(linesep="\r\n")
 
-def build_email(message: OutgoingMessage, connection=None) -> EmailMultiAlternatives:
+    def envelope(self) -> tuple[str, list[str]]:
+        """Sender and recipients for the SMTP envelope, as Django's backend would give them."""
+        return envelope_address(self.from_email), [envelope_address(a) for a in self.recipients()]
+
+
+def _new_boundary() -> str:
+    return f"dgnetwork-{uuid.uuid4().hex}"
+
+
+def build_email(message: OutgoingMessage, connection=None) -> _Email:
     email = _Email(
         subject=message.subject,
         body=message.body_text,
@@ -504,10 +528,7 @@ def build_email(message: OutgoingMessage, connection=None) -> EmailMultiAlternat
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments:
         if attachment["content_type"] == "text/calendar":
-            part: MIMEBase = MIMEText(attachment["content"], "calendar", "utf-8")
-            part.set_param("method", attachment.get("method", "REQUEST"))
-            part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
-            email.attach(part)
+            email.attach_calendar(attachment["filename"], attachment["content"], attachment.get("method", "REQUEST"))
         else:
             email.attach(attachment["filename"], attachment["content"], attachment["content_type"])
     return email

@@ -179,7 +179,7 @@ MAIL_MESSAGE_ID_DOMAIN = (urlsplit(SITE_URL).hostname or "dg-network.local").str
 EMAIL_SUBJECT_PREFIX = "[DG Network] "
 MAIL_DIR = Path(env.str("MAIL_DIR", default=str(VAR_DIR / "mail")))
 if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_BACKEND = "network.lib.mail.SmtpBackend"
 else:
     # Embedded default: every message really goes out, as one .eml file per message in MAIL_DIR.
     EMAIL_BACKEND = "network.lib.mail.EmlFolderBackend"
