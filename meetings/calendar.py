@@ -154,7 +154,9 @@ class InvitationCalendar:
 
     def fill(self, invitation: Invitation, words: dict[str, str] | None = None) -> bytes:
         lines = list(self.folded)
-        lines[self.attendee_at] = icalendar.Event().content_line("ATTENDEE", attendee(invitation)).to_ical().decode()
+        # icalendar writes the content line; folding it is left to ``fold`` (icalendar's own folds character by
+        # character, and this line is the one every invitee's file has of its own).
+        lines[self.attendee_at] = fold(icalendar.Event().content_line("ATTENDEE", attendee(invitation)))
         if self.description_at is not None and words:
             line = self.lines[self.description_at]
             for stand_in, value in words.items():

@@ -23,8 +23,6 @@ from email.policy import Compat32
 from django.core.mail.message import RFC5322_EMAIL_LINE_LENGTH_LIMIT, EmailMultiAlternatives, forbid_multi_line_headers
 
 CRLF = "\r\n"
-# Lines end however the text ended them; the email package writes each line with CRLF (its NLCRE).
-_LINE_END = re.compile(r"\r\n|\r|\n")
 # Headers that Django sets itself, or treats apart when they come as extra headers.
 _OWN_HEADERS = {"from", "to", "cc", "bcc", "reply-to", "date", "subject", "mime-version", "content-type"}
 # Headers whose values recur from message to message (folded once, see _fold_same).
@@ -82,6 +80,13 @@ def _multipart_header(subtype: str, length: int) -> tuple[bytes, bytes]:
     return _fold("Content-Type", f'multipart/{subtype}; boundary="{stand_in}"'), stand_in.encode("ascii")
 
 
+def _crlf(text: str) -> str:
+    """Every line end (CRLF, CR or LF, as the email package's NLCRE finds them) written as CRLF."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\n", CRLF)
+
+
 def _has_long_lines(text: str) -> bool:
     """Django's test (``SafeMIMEText.set_payload``): such a text is sent quoted-printable, which is left to Django.
     A line of at most 249 characters is at most 996 bytes, so only longer ones are measured."""
@@ -98,7 +103,7 @@ def _text_part(subtype: str, text: str) -> tuple[bytes, bytes]:
         + _fold_same("MIME-Version", "1.0")
         + _fold_same("Content-Transfer-Encoding", "7bit" if text.isascii() else "8bit")
     )
-    return headers, _LINE_END.sub(CRLF, text).encode("utf-8")
+    return headers, _crlf(text).encode("utf-8")
 
 
 def _calendar_part(filename: str, content: str, method: str) -> tuple[bytes, bytes]:

@@ -264,8 +264,9 @@ def withdraw_invitation(invitation: Invitation, *, by=None) -> None:
 # --- Sending ------------------------------------------------------------------------------------------------------
 
 
-def _send(meeting: Meeting, invitations: list[Invitation]) -> None:
-    """Mark the invitations sent and queue their emails (in this transaction; handed to Celery after commit)."""
+def _send(meeting: Meeting, invitations: list[Invitation], *, shared: dict | None = None) -> None:
+    """Mark the invitations sent and queue their emails (in this transaction; handed to Celery after commit).
+    ``shared``: see ``delivery.queue``."""
     now = timezone.now()
     to_send = [i for i in invitations if i.sent_at is None and i.withdrawn_at is None]
     for invitation in to_send:
@@ -273,30 +274,60 @@ def _send(meeting: Meeting, invitations: list[Invitation]) -> None:
         invitation.sent_at = now
     Invitation.objects.filter(pk__in=[i.pk for i in to_send]).update(sent_at=now)
     pagecache.changed()  # bulk writes send no signals: members now see the meeting
-    delivery.queue_invitations(to_send)
+    delivery.queue_invitations(to_send, shared=shared)
+
+
+# A meeting's invitations go out this many to a transaction (see send_invitations).
+INVITATIONS_PER_TRANSACTION = 250
+
+
+def send_invitations(meeting: Meeting, *, by=None) -> int:
+    """Send every invitation not sent yet; the meeting becomes "invitations sent". Returns how many went out.
+
+    They go out ``INVITATIONS_PER_TRANSACTION`` at a time, each batch in a transaction of its own: its invitations
+    are marked sent and their messages written to the outbox together, and handed to the workers when it commits.
+    So the first invitations are on their way while the next ones are written, and no transaction holds the meeting
+    locked for long. Should the process stop part-way, the invitations it did not reach are still "not sent": the
+    next "send the invitations" sends them (and nobody gets a message twice, see ``delivery.queue``). Inside a
+    caller's transaction, everything commits with it."""
+    sent = 0
+    forms: dict = {}  # rendered once for all the batches, unless the meeting changes in between
+    with delivery.handing_over_in_steps():
+        while True:
+            count, more = _send_batch(meeting, first=sent == 0, forms=forms)
+            sent += count
+            if not more:
+                return sent
 
 
 @transaction.atomic
-def send_invitations(meeting: Meeting, *, by=None) -> int:
-    """Send every invitation not sent yet; the meeting becomes "invitations sent". Returns how many went out."""
+def _send_batch(meeting: Meeting, *, first: bool, forms: dict) -> tuple[int, bool]:
+    """One batch of ``send_invitations``: how many it sent, and whether more are waiting."""
     meeting = _lock(meeting)
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
+        if not first:
+            return 0, False  # cancelled meanwhile: the cancellation told everyone who had been invited
         raise ValidationError(
             _("Invitations cannot be sent for a meeting that is %(status)s."),
             params={"status": meeting.get_status_display().lower()},
             code="meeting_closed",
         )
-    if meeting.is_over:
+    if first and meeting.is_over:
         raise ValidationError(_("The meeting is over."), code="over")
-    pending = list(meeting.invitations.live().filter(sent_at__isnull=True).select_related("person"))
+    size = INVITATIONS_PER_TRANSACTION
+    pending = list(
+        meeting.invitations.live().filter(sent_at__isnull=True).select_related("person").order_by("pk")[: size + 1]
+    )
     if not pending and meeting.status == MeetingStatus.DRAFT:
         raise ValidationError(_("Nobody is invited yet: invite the network first."), code="nobody")
     if meeting.status == MeetingStatus.DRAFT:
         meeting.status = MeetingStatus.INVITED
         meeting.invitations_sent_at = timezone.now()
         meeting.save(update_fields=["status", "invitations_sent_at", "updated_at"])
-    _send(meeting, pending)
-    return len(pending)
+    # The wording is the meeting's as it stands: should it change between two batches, the later ones are written
+    # afresh (and the change's update goes to the invitees of the earlier ones).
+    _send(meeting, pending[:size], shared=forms.setdefault((meeting.sequence, meeting.updated_at), {}))
+    return len(pending[:size]), len(pending) > size
 
 
 # --- Answers ------------------------------------------------------------------------------------------------------

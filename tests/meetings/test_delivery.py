@@ -23,13 +23,21 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
 from meetings import delivery, links, services
 from meetings.enums import Answer, MeetingStatus, Visibility
-from meetings.models import Document, Invitation, MessageKind, MessageStatus, OutgoingMessage, SeatAllowance
+from meetings.models import (
+    Document,
+    Invitation,
+    Meeting,
+    MessageKind,
+    MessageStatus,
+    OutgoingMessage,
+    SeatAllowance,
+)
 from members.enums import Role
 from tests import factories, smtp
 from tests.factories import BRUSSELS
@@ -129,6 +137,87 @@ def test_sending_a_meetings_invitations_twice_sends_each_person_one_invitation(
     assert sink.message_ids() == {m.message_id: 1 for m in rows}
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.INVITED
+
+
+def test_a_meetings_invitations_go_out_a_batch_to_a_transaction_and_a_second_send_finishes_an_interrupted_one(
+    sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    """Each batch marks its invitations sent and writes their messages together; if the send stops part-way, what
+    was done stays done, the rest stays unsent, and sending again sends the rest: one invitation each."""
+    monkeypatch.setattr(services, "INVITATIONS_PER_TRANSACTION", 3)
+    meeting = factories.meeting()
+    people = [factories.director() for _ in range(8)]
+    for person in people:
+        factories.invitation(meeting, person)
+    queue_invitations, calls = delivery.queue_invitations, []
+
+    def failing_on_the_second_batch(invitations, **kwargs):
+        calls.append(len(invitations))
+        if len(calls) == 2:
+            raise RuntimeError("the process stops here")
+        return queue_invitations(invitations, **kwargs)
+
+    monkeypatch.setattr(delivery, "queue_invitations", failing_on_the_second_batch)
+    with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True) as handed_over:
+        services.send_invitations(meeting)
+    assert calls == [3, 3]
+    assert len(handed_over) == 1  # the first batch went to the workers when it committed
+    sent = Invitation.objects.filter(meeting=meeting, sent_at__isnull=False)
+    assert sent.count() == 3
+    rows = OutgoingMessage.objects.filter(kind=MessageKind.INVITATION)
+    assert set(rows.values_list("invitation_id", flat=True)) == set(sent.values_list("pk", flat=True))
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.INVITED
+
+    monkeypatch.setattr(delivery, "queue_invitations", queue_invitations)
+    assert send(meeting, django_capture_on_commit_callbacks) == 5
+    assert sorted(rows.values_list("to", flat=True)) == sorted(p.email for p in people)
+    assert sorted(r.rcpt_tos for r in sink.messages) == sorted((p.email,) for p in people)
+
+
+def test_batches_share_their_wording_until_the_meeting_changes_between_two(
+    sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(services, "INVITATIONS_PER_TRANSACTION", 2)
+    meeting = factories.meeting(title_en="Directors-general meeting")
+    for _ in range(6):
+        factories.invitation(meeting, factories.director(preferred_language="en"))
+    queue_invitations, batches = delivery.queue_invitations, []
+
+    def renamed_after_the_second_batch(invitations, shared):
+        batches.append(shared)
+        ids = queue_invitations(invitations, shared=shared)
+        if len(batches) == 2:
+            later = timezone.now() + datetime.timedelta(seconds=1)
+            Meeting.objects.filter(pk=meeting.pk).update(title_en="Renamed meeting", updated_at=later)
+        return ids
+
+    monkeypatch.setattr(delivery, "queue_invitations", renamed_after_the_second_batch)
+    assert send(meeting, django_capture_on_commit_callbacks) == 6
+    assert batches[0] is batches[1] is not batches[2]  # rendered once, then again for the changed meeting
+    subjects = list(OutgoingMessage.objects.order_by("invitation_id").values_list("subject", flat=True))
+    assert [s.split(":")[1].split(",")[0].strip() for s in subjects] == ["Directors-general meeting"] * 4 + [
+        "Renamed meeting"
+    ] * 2
+
+
+def test_a_meeting_cancelled_while_its_invitations_go_out_stops_the_batches(
+    sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(services, "INVITATIONS_PER_TRANSACTION", 2)
+    meeting = factories.meeting()
+    for _ in range(5):
+        factories.invitation(meeting, factories.director())
+    queue_invitations = delivery.queue_invitations
+
+    def cancelled_after_the_first_batch(invitations, **kwargs):
+        ids = queue_invitations(invitations, **kwargs)
+        Meeting.objects.filter(pk=meeting.pk).update(status=MeetingStatus.CANCELLED)
+        return ids
+
+    monkeypatch.setattr(delivery, "queue_invitations", cancelled_after_the_first_batch)
+    assert send(meeting, django_capture_on_commit_callbacks) == 2
+    assert OutgoingMessage.objects.filter(kind=MessageKind.INVITATION).count() == 2
 
 
 def test_each_invitee_reads_the_invitation_in_their_language_with_assistants_in_copy(

@@ -127,17 +127,23 @@ def test_smtp_server_refusing_in_the_middle_of_a_batch_delays_but_loses_and_doub
     assert not rows().exclude(status=MessageStatus.SENT).exists()
 
 
-def test_invitations_sent_while_redis_is_down_go_out_once_it_is_back(smtp_sink, app_settings, tmp_path):
+def test_invitations_sent_while_redis_is_down_go_out_once_it_is_back(
+    smtp_sink, app_settings, tmp_path, monkeypatch, caplog
+):
     if shutil.which("redis-server") is None:
         unavailable("redis-server is not installed")
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
     meeting = meeting_with(10)
+    monkeypatch.setattr(services, "INVITATIONS_PER_TRANSACTION", 4)  # three batches, three hand-overs
     with private_redis(port, tmp_path):
         pass  # it runs, then stops: Redis is down when the secretariat sends
 
     with publishing_to(url):
         assert services.send_invitations(meeting) == 10  # the secretariat's action succeeds
+        # The broker is tried once: the later batches leave their rows to the sweeper without waiting on it.
+        refusals = [r for r in caplog.records if r.getMessage().startswith("Could not hand messages")]
+        assert len(refusals) == 1
 
         assert set(rows().values_list("status", "enqueued_at", "attempts")) == {(MessageStatus.QUEUED, None, 0)}
         assert rows().count() == 10

@@ -64,6 +64,25 @@ def test_embedded_default_runs_on_sqlite_without_redis_and_mail_lands_in_a_folde
     assert b"To: claire.dubois@example.org" in mails[0].read_bytes()
 
 
+def test_on_the_embedded_default_invitations_go_through_the_outbox_into_the_mail_folder(tmp_path):
+    """The outbox's own SQL (claiming a row, recording the one sent before in the same statement) on SQLite."""
+    env = base_env(DG_VAR_DIR=str(tmp_path))
+    assert manage("migrate", "--noinput", env=env).returncode == 0
+    script = (
+        "from tests import factories; from meetings import services; from meetings.models import OutgoingMessage;"
+        "meeting = factories.meeting();"
+        "[factories.invitation(meeting, factories.director()) for _ in range(3)];"
+        "print(services.send_invitations(meeting));"
+        "print(sorted(OutgoingMessage.objects.values_list('status', 'attempts')))"
+    )
+    result = manage("shell", "-c", script, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "3\n[('sent', 1), ('sent', 1), ('sent', 1)]" in result.stdout
+    mails = sorted((tmp_path / "mail").glob("*.eml"))
+    assert len(mails) == 3
+    assert all(b"Content-Type: text/calendar" in m.read_bytes() for m in mails)
+
+
 @pytest.mark.postgres
 def test_makemigrations_is_clean(tmp_path):
     result = manage("makemigrations", "--check", "--dry-run", env=base_env(DG_VAR_DIR=str(tmp_path)))
