@@ -3,12 +3,13 @@ smtplib loop over one connection.
 
     .venv/bin/python bench/delivery.py [N]        (N = 1000 by default)
 
-The pipeline is the real one: ``services.send_invitations`` composes every message in its recipient's language,
-writes the outbox rows in PostgreSQL and hands them to Redis after commit; a Celery worker (four processes, as in
-docker-compose) claims, sends and marks each row. It is timed from the call until the SMTP server has received N
-messages, after a warm-up send of a smaller meeting through the same worker (a running site's steady state). The
-plain loop sends the same messages, built beforehand with ``delivery.build_email`` from the outbox rows, with
-smtplib over a single connection: the floor of what any sender could do against this server.
+The pipeline is the real one: ``services.send_invitations`` composes every message in its recipient's language and
+writes the outbox rows in PostgreSQL, 250 invitations to a transaction, each batch handed to Redis as it commits; a
+Celery worker (four processes, as in docker-compose) claims, writes, sends and records each row. It is timed from
+the call until the SMTP server has received N messages, after a warm-up send of a smaller meeting through the same
+worker (a running site's steady state). The plain loop sends the same messages, their bytes and envelopes built
+beforehand from the outbox rows (the bytes the workers send), with smtplib over a single connection: the floor of
+what any sender could do against this server.
 
 Everything stays on 127.0.0.1: a scratch database ``dgnetwork_bench`` (created, migrated, dropped), Redis database
 13 (emptied before and after), an aiosmtpd server in a process of its own that only counts. Every wait has a
@@ -247,7 +248,6 @@ def warm_up(meeting, server: Server, size: int = 2 * CONCURRENCY * 20) -> None:
 
 def plain_loop(n: int, server: Server, meeting_title: str = "Benchmark meeting") -> dict:
     from django.conf import settings
-    from django.core.mail.message import sanitize_address
 
     from meetings import delivery
     from meetings.models import MessageKind, OutgoingMessage
@@ -257,13 +257,8 @@ def plain_loop(n: int, server: Server, meeting_title: str = "Benchmark meeting")
         "pk"
     ):
         email = delivery.build_email(row)
-        prepared.append(
-            (
-                sanitize_address(email.from_email, "utf-8"),
-                [sanitize_address(a, "utf-8") for a in email.recipients()],
-                email.message().as_bytes(linesep="\r\n"),
-            )
-        )
+        sender, recipients = email.envelope()
+        prepared.append((sender, recipients, email.serialise()))
     assert len(prepared) == n
     before = server.count.value
     started = time.perf_counter()
