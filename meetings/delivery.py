@@ -323,13 +323,12 @@ def queue(
     rows = []
     for batch in by_meeting.values():
         meeting = batch[0].meeting
-        if shared is None or len(by_meeting) > 1:
-            shared = {}  # the agenda and the rendered forms, once for the batch
+        forms = shared if shared is not None else {}  # the agenda and the rendered forms, once for the batch
         copied = assistants_for([i.person for i in batch], on=meeting.local_start.date()) if kind in COPIED else {}
         for invitation in batch:
             message_key = key(invitation) if key else f"{kind}:{invitation.pk}:{meeting.sequence}{key_suffix}"
             cc = [a.email for a in copied.get(invitation.person_id, [])]
-            rows.append(_row(kind, message_key, invitation, compose(kind, invitation, shared=shared, **extra), cc=cc))
+            rows.append(_row(kind, message_key, invitation, compose(kind, invitation, shared=forms, **extra), cc=cc))
     return _store(rows)
 
 
@@ -479,10 +478,10 @@ def backoff(attempts: int) -> datetime.timedelta:
     return datetime.timedelta(seconds=min(settings.MAIL_RETRY_SECONDS * 2 ** max(attempts - 1, 0), 3600))
 
 
-@functools.lru_cache(maxsize=1024)
-def envelope_address(address: str) -> str:
-    """An address as Django's SMTP backend gives it to the server (``sanitize_address``: parsed, encoded), kept:
-    the sender is the same on every message, and parsing an address costs as much as writing a small message."""
+@functools.lru_cache(maxsize=8)
+def _sender(address: str) -> str:
+    """The sender as Django's SMTP backend gives it to the server (``sanitize_address``: parsed, encoded), kept: it
+    is the same on every message, and parsing an address costs about as much as writing a small message."""
     return sanitize_address(address, settings.DEFAULT_CHARSET)
 
 
@@ -530,7 +529,7 @@ class _Email(EmailMultiAlternatives):
 
     def envelope(self) -> tuple[str, list[str]]:
         """Sender and recipients for the SMTP envelope, as Django's backend would give them."""
-        return envelope_address(self.from_email), [envelope_address(a) for a in self.recipients()]
+        return _sender(self.from_email), [sanitize_address(a, settings.DEFAULT_CHARSET) for a in self.recipients()]
 
 
 def _new_boundary() -> str:
