@@ -84,21 +84,26 @@ def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=600)
 
 
+def site_env(postgres, redis_port: int, tmp_path) -> dict[str, str]:
+    """A production-like site on the private PostgreSQL and a Redis on ``redis_port`` (running or not)."""
+    return base_env(
+        DATABASE_URL=postgres.url,
+        REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
+        DJANGO_SECRET_KEY="faults-test-" + "s" * 50,
+        DJANGO_DEBUG="false",
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        SITE_URL="http://127.0.0.1",
+        DG_VAR_DIR=str(tmp_path),
+        DEMO_PASSWORD=PASSWORD,
+        LOG_LEVEL="WARNING",
+    )
+
+
 def test_the_portal_rides_out_a_postgresql_restart_and_a_redis_outage_under_load(tmp_path):
     redis_port = free_port()
     with PrivatePostgres() as postgres, private_redis(redis_port, tmp_path):
-        env = base_env(
-            DATABASE_URL=postgres.url,
-            REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-            DJANGO_SECRET_KEY="faults-test-" + "s" * 50,
-            DJANGO_DEBUG="false",
-            DJANGO_ALLOWED_HOSTS="127.0.0.1",
-            DJANGO_SECURE_SSL_REDIRECT="false",
-            SITE_URL="http://127.0.0.1",
-            DG_VAR_DIR=str(tmp_path),
-            DEMO_PASSWORD=PASSWORD,
-            LOG_LEVEL="WARNING",
-        )
+        env = site_env(postgres, redis_port, tmp_path)
         manage(env, "migrate", "--noinput")
         manage(env, "load_demo")
         manage(env, "collectstatic", "--noinput")
@@ -143,18 +148,7 @@ def test_the_portal_rides_out_a_postgresql_restart_and_a_redis_outage_under_load
 def test_the_portal_keeps_serving_while_redis_is_stopped_and_started(tmp_path):
     redis_port = free_port()
     with PrivatePostgres() as postgres:
-        env = base_env(
-            DATABASE_URL=postgres.url,
-            REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-            DJANGO_SECRET_KEY="faults-test-" + "s" * 50,
-            DJANGO_DEBUG="false",
-            DJANGO_ALLOWED_HOSTS="127.0.0.1",
-            DJANGO_SECURE_SSL_REDIRECT="false",
-            SITE_URL="http://127.0.0.1",
-            DG_VAR_DIR=str(tmp_path),
-            DEMO_PASSWORD=PASSWORD,
-            LOG_LEVEL="WARNING",
-        )
+        env = site_env(postgres, redis_port, tmp_path)
         with private_redis(redis_port, tmp_path):
             manage(env, "migrate", "--noinput")
             manage(env, "load_demo")

@@ -47,9 +47,15 @@ def test_secret_can_be_read_from_a_file(tmp_path):
     assert result.stdout.strip().endswith("from-a-container-secret-" + "z" * 40)
 
 
-def test_embedded_default_runs_on_sqlite_without_redis_and_mail_lands_in_a_folder(tmp_path):
+def embedded(tmp_path) -> dict[str, str]:
+    """The environment of the embedded default (no variables but its folder), its SQLite database migrated."""
     env = base_env(DG_VAR_DIR=str(tmp_path))
     assert manage("migrate", "--noinput", env=env).returncode == 0
+    return env
+
+
+def test_embedded_default_runs_on_sqlite_without_redis_and_mail_lands_in_a_folder(tmp_path):
+    env = embedded(tmp_path)
     script = (
         "from django.conf import settings; from django.core.mail import send_mail;"
         "print(settings.DATABASES['default']['ENGINE'], settings.CELERY_TASK_ALWAYS_EAGER, settings.DEBUG);"
@@ -66,8 +72,7 @@ def test_embedded_default_runs_on_sqlite_without_redis_and_mail_lands_in_a_folde
 
 def test_on_the_embedded_default_invitations_go_through_the_outbox_into_the_mail_folder(tmp_path):
     """The outbox's own SQL (claiming a row, recording the one sent before in the same statement) on SQLite."""
-    env = base_env(DG_VAR_DIR=str(tmp_path))
-    assert manage("migrate", "--noinput", env=env).returncode == 0
+    env = embedded(tmp_path)
     script = (
         "from tests import factories; from meetings import services; from meetings.models import OutgoingMessage;"
         "meeting = factories.meeting();"
