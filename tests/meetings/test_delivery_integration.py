@@ -14,6 +14,7 @@ import datetime
 import os
 import shutil
 import signal
+import time
 
 import kombu.pools
 import pytest
@@ -199,3 +200,26 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing(redis_url, smtp_
     in_flight.refresh_from_db()
     assert (in_flight.status, in_flight.attempts) == (MessageStatus.SENT, 2)
     assert in_flight.last_error == "Left in flight (worker stopped?); re-queued."
+
+
+def sessions() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT sessions FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(redis_url, smtp_sink, app_settings, tmp_path):
+    """Celery's Django fixup would open a PostgreSQL session for every task; the worker keeps one (as the web
+    processes do, within CONN_MAX_AGE)."""
+    app_settings.MAIL_BATCH_SIZE = 1
+    meeting = meeting_with(20)
+    before = sessions()
+    with publishing_to(redis_url), celery_worker(worker_env(redis_url, smtp_sink, tmp_path), tmp_path / "w.log", 1):
+        assert services.send_invitations(meeting) == 20  # twenty tasks of one message each
+        wait_until(lambda: all_sent(20), timeout=30, what="every invitation to be sent")
+        time.sleep(1.5)  # a session is counted when its backend reports its statistics
+        opened = sessions() - before
+    assert smtp_sink.count == 20
+    assert opened <= 3, f"{opened} database sessions for twenty tasks"
