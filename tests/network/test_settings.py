@@ -71,7 +71,7 @@ def test_embedded_default_runs_on_sqlite_without_redis_and_mail_lands_in_a_folde
 
 
 def test_on_the_embedded_default_invitations_go_through_the_outbox_into_the_mail_folder(tmp_path):
-    """The outbox's own SQL (claiming a row, recording the one sent before in the same statement) on SQLite."""
+    """The outbox's own SQL (claiming a row, recording it as sent) and the written messages, on SQLite."""
     env = embedded(tmp_path)
     script = (
         "from tests import factories; from meetings import services; from meetings.models import OutgoingMessage;"
