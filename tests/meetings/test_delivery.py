@@ -797,8 +797,8 @@ def test_permanent_smtp_failure_marks_the_message_failed_and_the_admin_sends_it_
 
 @pytest.mark.django_db(transaction=True)
 def test_a_message_briefly_locked_by_another_process_is_still_sent(sink):
-    """The hand-over stamps ``enqueued_at`` right after publishing, so a fast worker can find the row locked for a
-    moment; it must wait for the lock rather than drop the message until the sweeper's next pass."""
+    """Another process (the sweeper, an admin's action) can hold a row's lock for a moment when a worker comes to
+    claim it; the worker must wait for the lock rather than drop the message until the sweeper's next pass."""
     meeting = factories.meeting()
     invitation = factories.invitation(meeting, factories.director(email="dg@crisis.example"))
     row = delivery._row(
@@ -828,6 +828,46 @@ def test_a_message_briefly_locked_by_another_process_is_still_sent(sink):
     row.refresh_from_db()
     assert (row.status, row.attempts) == (MessageStatus.SENT, 1)
     assert sink.message_ids() == {row.message_id: 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sent_message_is_recorded_even_when_the_statement_that_also_claims_the_next_fails(sink, caplog):
+    """A worker records a sent message in the statement that claims the next one. Should that statement fail (a
+    deadlock; here a lock wait past ``lock_timeout`` on the next row), nothing of it is applied: the sent message is
+    then recorded on its own and the next one claimed on its own."""
+    meeting = factories.meeting()
+    rows = []
+    for n in range(2):
+        invitation = factories.invitation(meeting, factories.director(email=f"dg{n}@crisis.example"))
+        composed = delivery.compose(MessageKind.INVITATION, invitation)
+        rows.append(delivery._row(MessageKind.INVITATION, f"test:{n}", invitation, composed))
+        rows[-1].save()
+    first, second = rows
+    db = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"] or "postgres", host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
+    )
+    release = threading.Timer(1.5, other.rollback)
+    try:
+        with other.cursor() as cursor:  # holds the second row's lock for 1.5 s
+            cursor.execute(f"SELECT id FROM {OutgoingMessage._meta.db_table} WHERE id = %s FOR UPDATE", [second.pk])  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '1s'")  # the statement for both gives up after 1 s
+        release.start()
+        with caplog.at_level("INFO", logger="meetings.delivery"):
+            assert delivery.deliver_many([first.pk, second.pk]) is None  # the one-row claim gets the lock at 1.5 s
+        release.join()
+    finally:
+        release.cancel()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+
+    assert "together failed" in caplog.text
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.attempts, second.status, second.attempts) == ("sent", 1, "sent", 1)
+    assert sink.message_ids() == {first.message_id: 1, second.message_id: 1}
 
 
 # --- Commands ----------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import email
 import email.policy
 import itertools
 
+from django.core.mail.message import sanitize_address
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -112,3 +113,40 @@ def test_every_shape_of_outbox_message_is_written_directly_and_the_rest_is_left_
         assert (written is not None) == direct_expected, label
         direct, django = _both(row)
         assert direct == django, label
+
+
+# Addresses as they come: plain ones of every allowed character, with display names, quoted or non-ASCII local
+# parts, internationalised domains, over-long labels, and text that is no address at all.
+atext = st.text(alphabet="abcXYZ019!#$%&'*+/=?^_`{|}~-", min_size=1, max_size=8)
+label = st.text(alphabet="abz09-", min_size=1, max_size=8) | st.just("a" * 64) | st.sampled_from(["bücher", "例え"])
+addresses = st.one_of(
+    st.builds(
+        lambda local, labels: f"{'.'.join(local)}@{'.'.join(labels)}",
+        st.lists(atext, min_size=1, max_size=3),
+        st.lists(label, min_size=1, max_size=3),
+    ),
+    st.builds(lambda name, local: f"{name} <{local}@example.org>", names, atext),
+    st.builds(lambda local: f'"{local}"@example.org', words),
+    st.builds(lambda local: f"{local}@example.org", st.text(alphabet='éßab. ()<>,;:@\\"[]', min_size=1, max_size=8)),
+    words,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(address=addresses)
+def test_envelope_addresses_are_those_djangos_backend_gives_the_server(address):
+    try:
+        expected = sanitize_address(address, "utf-8")
+    except ValueError:
+        expected = ValueError
+    try:
+        given_address = delivery.envelope_address(address)
+    except ValueError:
+        given_address = ValueError
+    assert given_address == expected
+
+
+def test_a_plain_address_is_taken_as_it_is_and_any_other_is_parsed():
+    assert delivery._PLAIN_ADDRESS.fullmatch("dg.general+crisis@centre-de-crise.example.be")
+    for parsed in ("Claire Dubois <claire@example.org>", "a..b@example.org", "claire@bücher.example", "x@" + "a" * 64):
+        assert not delivery._PLAIN_ADDRESS.fullmatch(parsed)
