@@ -870,6 +870,32 @@ def test_a_sent_message_is_recorded_even_when_the_statement_that_also_claims_the
     assert sink.message_ids() == {first.message_id: 1, second.message_id: 1}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_workers_statements_are_prepared_once_per_database_session(sink):
+    meeting = factories.meeting()
+    rows = []
+    for n in range(4):
+        invitation = factories.invitation(meeting, factories.director(email=f"dg{n}@crisis.example"))
+        composed = delivery.compose(MessageKind.INVITATION, invitation)
+        rows.append(delivery._row(MessageKind.INVITATION, f"test:{n}", invitation, composed))
+        rows[-1].save()
+
+    def prepared() -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM pg_prepared_statements")
+            return {name for (name,) in cursor.fetchall()}
+
+    assert delivery.deliver_many([r.pk for r in rows[:2]]) is None
+    names = {"dgnetwork_outbox_claim", "dgnetwork_outbox_sent_and_claim", "dgnetwork_outbox_sent"}
+    assert prepared() == names
+    connection.close()  # a new session (the worker's connection was recycled): prepared again on first use
+    assert prepared() == set()
+    assert delivery.deliver_many([r.pk for r in rows[2:]]) is None
+    assert prepared() == names
+    assert set(OutgoingMessage.objects.values_list("status", "attempts")) == {(MessageStatus.SENT, 1)}
+    assert sink.message_ids() == {r.message_id: 1 for r in rows}
+
+
 # --- Commands ----------------------------------------------------------------------------------------------------
 
 
