@@ -1,15 +1,19 @@
 """Outgoing mail benchmark: N invitations through the whole pipeline, against the same N messages sent by a plain
 smtplib loop over one connection.
 
-    .venv/bin/python bench/delivery.py [N]        (N = 1000 by default)
+    .venv/bin/python bench/delivery.py [N] [ROUNDS]        (N = 1000, ROUNDS = 5 by default)
 
 The pipeline is the real one: ``services.send_invitations`` composes every message in its recipient's language and
 writes the outbox rows in PostgreSQL, 250 invitations to a transaction, each batch handed to Redis as it commits; a
-Celery worker (four processes, as in docker-compose) claims, writes, sends and records each row. It is timed from
-the call until the SMTP server has received N messages, after a warm-up send of a smaller meeting through the same
-worker (a running site's steady state). The plain loop sends the same messages, their bytes and envelopes built
-beforehand from the outbox rows (the bytes the workers send), with smtplib over a single connection: the floor of
-what any sender could do against this server.
+Celery worker (four processes, as in docker-compose) claims, writes, sends and records each row. A round times it
+from the call until the SMTP server has received N messages, then sends the same messages with the plain loop: their
+bytes and envelopes built beforehand from the outbox rows (the bytes the workers send), with smtplib over a single
+connection, the floor of what any sender could do against this server. Each round invites the same N directors to a
+meeting of its own, after one warm-up send through the same worker (a running site's steady state).
+
+Why rounds: on a shared machine the CPUs' speed changes from one second to the next (the same work took 40 % longer
+in one minute than in the next), and a ratio of two measurements taken at different moments carries that noise. Each
+round measures both back to back; the table shows every round, and the summary their medians.
 
 Everything stays on 127.0.0.1: a scratch database ``dgnetwork_bench`` (created, migrated, dropped), Redis database
 13 (emptied before and after), an aiosmtpd server in a process of its own that only counts. Every wait has a
@@ -24,6 +28,7 @@ import multiprocessing
 import os
 import platform
 import smtplib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -122,33 +127,15 @@ class Server:
 # --- The network ----------------------------------------------------------------------------------------------------
 
 
-def make_meeting(n: int):
-    """A meeting with ``n`` invitations not sent yet: directors-general of ``n`` crisis centres in 25 countries
-    (each country with enough seats), each with a language of the four."""
+def make_network(n: int) -> list:
+    """Directors-general of ``n`` crisis centres in 25 countries, each with a language of the four."""
     import datetime
 
-    from django.utils import timezone
-
-    from meetings.models import Invitation, Meeting, SeatAllowance
     from members.enums import OrganisationKind, Role
     from members.models import Country, Mandate, Organisation, Person
     from tests.factories import PREFERRED_CODES
 
-    codes = PREFERRED_CODES[:25]
-    countries = Country.objects.bulk_create(Country(code=c, name_en=f"Country {c}") for c in codes)
-    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=60)
-    meeting = Meeting.objects.create(
-        title_en="Benchmark meeting",
-        title_fr="Réunion d'essai",
-        title_nl="Testvergadering",
-        title_de="Testsitzung",
-        format="in_person",
-        venue_name="National Crisis Centre",
-        venue_city="Brussels",
-        starts_at=start,
-        ends_at=start + datetime.timedelta(hours=7),
-    )
-    SeatAllowance.objects.bulk_create(SeatAllowance(meeting=meeting, country=c, seats=n) for c in countries)
+    countries = Country.objects.bulk_create(Country(code=c, name_en=f"Country {c}") for c in PREFERRED_CODES[:25])
     organisations = Organisation.objects.bulk_create(
         Organisation(
             country=countries[i % len(countries)],
@@ -172,8 +159,35 @@ def make_meeting(n: int):
         Mandate(person=p, organisation=p.organisation, role=Role.DIRECTOR_GENERAL, start_date=datetime.date(2020, 1, 1))
         for p in people
     )
+    return people
+
+
+def make_meeting(people: list, title: str):
+    """A meeting with an invitation, not sent yet, for each of ``people`` (each country with enough seats)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from meetings.models import Invitation, Meeting, SeatAllowance
+
+    start = timezone.now().replace(microsecond=0) + datetime.timedelta(days=60)
+    meeting = Meeting.objects.create(
+        title_en=title,
+        title_fr=f"{title} (fr)",
+        title_nl=f"{title} (nl)",
+        title_de=f"{title} (de)",
+        format="in_person",
+        venue_name="National Crisis Centre",
+        venue_city="Brussels",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=7),
+    )
+    countries = {p.organisation.country_id for p in people}
+    SeatAllowance.objects.bulk_create(
+        SeatAllowance(meeting=meeting, country_id=c, seats=len(people)) for c in countries
+    )
     Invitation.objects.bulk_create(
-        Invitation(meeting=meeting, person=p, capacity="member", country=p.organisation.country) for p in people
+        Invitation(meeting=meeting, person=p, capacity="member", country_id=p.organisation.country_id) for p in people
     )
     return meeting
 
@@ -189,26 +203,21 @@ def wait_for_worker(app, timeout: float = 60) -> None:
     raise RuntimeError("the Celery worker did not answer in time")
 
 
-def pipeline(n: int, server: Server, env: dict[str, str], var_dir: Path) -> dict:
+def send(meeting, n: int, server: Server) -> dict:
+    """Send the meeting's invitations through the pipeline; timed until the server has all ``n``."""
     from meetings import services
     from meetings.models import MessageStatus, OutgoingMessage
-    from network.celery import app
-    from tests.helpers import celery_worker
 
-    meeting = make_meeting(n)
-    with celery_worker(env, var_dir / "worker.log", concurrency=CONCURRENCY, name="bench"):
-        wait_for_worker(app)
-        warm_up(meeting, server)
-        before = server.count.value
-        started = time.perf_counter()
-        sent = services.send_invitations(meeting)  # commits; the hand-over to Redis runs after the commit
-        handed_over = time.perf_counter()
-        done = server.wait_for(before + n, timeout=120 + n * 0.5)
-        deadline = time.monotonic() + 60
-        while OutgoingMessage.objects.filter(meeting=meeting, status=MessageStatus.SENT).count() < n:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the outbox rows were not all marked sent")
-            time.sleep(0.05)
+    before = server.count.value
+    started = time.perf_counter()
+    sent = services.send_invitations(meeting)  # commits; the hand-over to Redis runs after the commit
+    handed_over = time.perf_counter()
+    done = server.wait_for(before + n, timeout=120 + n * 0.5)
+    deadline = time.monotonic() + 60
+    while OutgoingMessage.objects.filter(meeting=meeting, status=MessageStatus.SENT).count() < n:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the outbox rows were not all marked sent")
+        time.sleep(0.05)
     assert sent == n, sent
     received = server.count.value - before
     assert received == n, f"the server received {received} messages for {n} invitations"
@@ -219,43 +228,15 @@ def pipeline(n: int, server: Server, env: dict[str, str], var_dir: Path) -> dict
     }
 
 
-def warm_up(meeting, server: Server, size: int = 2 * CONCURRENCY * 20) -> None:
-    """Send a small meeting's invitations through the same pipeline first, so that what is timed is the steady
-    state of a running site (URLs resolved, templates compiled, Celery's modules loaded and every worker process
-    connected), not the first minute of a new one."""
-    from meetings import services
-    from meetings.models import Invitation, Meeting, SeatAllowance
-
-    warm = Meeting.objects.create(
-        title_en="Warm-up meeting",
-        format=meeting.format,
-        venue_name=meeting.venue_name,
-        venue_city=meeting.venue_city,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-    )
-    SeatAllowance.objects.bulk_create(
-        SeatAllowance(meeting=warm, country_id=a.country_id, seats=a.seats) for a in meeting.seat_allowances.all()
-    )
-    people = [i.person for i in meeting.invitations.select_related("person__organisation")[:size]]
-    Invitation.objects.bulk_create(
-        Invitation(meeting=warm, person=p, capacity="member", country_id=p.organisation.country_id) for p in people
-    )
-    before = server.count.value
-    services.send_invitations(warm)
-    server.wait_for(before + len(people), timeout=120)
-
-
-def plain_loop(n: int, server: Server, meeting_title: str = "Benchmark meeting") -> dict:
+def plain_loop(meeting, n: int, server: Server) -> dict:
+    """The same messages as the meeting's outbox rows, sent by smtplib over one connection."""
     from django.conf import settings
 
     from meetings import delivery
-    from meetings.models import MessageKind, OutgoingMessage
+    from meetings.models import OutgoingMessage
 
     prepared = []
-    for row in OutgoingMessage.objects.filter(kind=MessageKind.INVITATION, meeting__title_en=meeting_title).order_by(
-        "pk"
-    ):
+    for row in OutgoingMessage.objects.filter(meeting=meeting).order_by("pk"):
         email = delivery.build_email(row)
         sender, recipients = email.envelope()
         prepared.append((sender, recipients, email.serialise()))
@@ -273,11 +254,33 @@ def plain_loop(n: int, server: Server, meeting_title: str = "Benchmark meeting")
     }
 
 
+def rounds(n: int, count: int, server: Server, env: dict[str, str], var_dir: Path) -> list[dict]:
+    from network.celery import app
+    from tests.helpers import celery_worker
+
+    people = make_network(n)
+    results = []
+    with celery_worker(env, var_dir / "worker.log", concurrency=CONCURRENCY, name="bench"):
+        wait_for_worker(app)
+        # Warm-up: a running site's steady state (URLs resolved, templates compiled, Celery's modules loaded and
+        # every worker process connected), not the first minute of a new one.
+        warm = people[: 2 * CONCURRENCY * 20]
+        send(make_meeting(warm, "Warm-up meeting"), len(warm), server)
+        for number in range(1, count + 1):
+            meeting = make_meeting(people, f"Benchmark meeting {number}")
+            through_pipeline = send(meeting, n, server)
+            through_loop = plain_loop(meeting, n, server)
+            ratio = through_pipeline["messages_per_second"] / through_loop["messages_per_second"]
+            results.append({"pipeline": through_pipeline, "plain_loop": through_loop, "ratio": ratio})
+    return results
+
+
 # --- Main -----------------------------------------------------------------------------------------------------------
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     var_dir = Path(tempfile.mkdtemp(prefix="dgnetwork-bench-delivery-"))
     with Server() as server:
         env = {
@@ -306,8 +309,7 @@ def main() -> None:
             import django
 
             django.setup()
-            through_pipeline = pipeline(n, server, env, var_dir)
-            through_loop = plain_loop(n, server)
+            measured = rounds(n, count, server, env, var_dir)
         finally:
             from django.db import connections
 
@@ -316,12 +318,25 @@ def main() -> None:
             drop_database()
             broker.flushdb()
 
-    ratio = through_pipeline["messages_per_second"] / through_loop["messages_per_second"]
+    ratios = [r["ratio"] for r in measured]
     result = {
         "messages": n,
-        "pipeline": {k: round(v, 3) for k, v in through_pipeline.items()},
-        "plain_loop": {k: round(v, 3) for k, v in through_loop.items()},
-        "pipeline_to_plain_loop_ratio": round(ratio, 3),
+        "rounds": [
+            {
+                "pipeline": {k: round(v, 3) for k, v in r["pipeline"].items()},
+                "plain_loop": {k: round(v, 3) for k, v in r["plain_loop"].items()},
+                "ratio": round(r["ratio"], 3),
+            }
+            for r in measured
+        ],
+        "pipeline": {
+            k: round(statistics.median([r["pipeline"][k] for r in measured]), 3) for k in measured[0]["pipeline"]
+        },  # medians over the rounds
+        "plain_loop": {
+            k: round(statistics.median([r["plain_loop"][k] for r in measured]), 3) for k in measured[0]["plain_loop"]
+        },
+        "pipeline_to_plain_loop_ratio": round(statistics.median(ratios), 3),
+        "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)],
         "setup": {
             "worker_processes": CONCURRENCY,
             "broker": "Redis on 127.0.0.1, database 13",
@@ -330,14 +345,24 @@ def main() -> None:
         },
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},
     }
+    size = result["plain_loop"]["average_message_bytes"]
+    print(f"Outgoing mail, {n:,} invitations (average message {size:,} bytes), {count} rounds")
+    print(f"  {'round':<7}{'pipeline s':>12}{'msgs/s':>9}{'(compose…)':>12}{'plain s':>10}{'msgs/s':>9}{'ratio':>8}")
+    for number, r in enumerate(result["rounds"], 1):
+        p, loop = r["pipeline"], r["plain_loop"]
+        print(
+            f"  {number:<7}{p['seconds']:>12.2f}{p['messages_per_second']:>9.1f}"
+            f"{p['compose_store_hand_over_seconds']:>12.2f}{loop['seconds']:>10.2f}{loop['messages_per_second']:>9.1f}"
+            f"{r['ratio']:>8.3f}"
+        )
     p, loop = result["pipeline"], result["plain_loop"]
-    print(f"Outgoing mail, {n:,} invitations (average message {loop['average_message_bytes']:,} bytes)")
-    print(f"  {'':<34}{'seconds':>10}{'msgs/s':>10}")
-    label = f"pipeline (outbox, Redis, Celery x{CONCURRENCY})"
-    print(f"  {label:<34}{p['seconds']:>10.2f}{p['messages_per_second']:>10.1f}")
-    print(f"    {'of which compose, store, hand over':<32}{p['compose_store_hand_over_seconds']:>10.2f}")
-    print(f"  {'plain smtplib loop, one connection':<34}{loop['seconds']:>10.2f}{loop['messages_per_second']:>10.1f}")
-    print(f"  {'ratio pipeline / plain loop':<34}{ratio:>20.3f}")
+    print(
+        f"  {'median':<7}{p['seconds']:>12.2f}{p['messages_per_second']:>9.1f}"
+        f"{p['compose_store_hand_over_seconds']:>12.2f}{loop['seconds']:>10.2f}{loop['messages_per_second']:>9.1f}"
+        f"{result['pipeline_to_plain_loop_ratio']:>8.3f}"
+    )
+    print(f"  pipeline: outbox, Redis, Celery x{CONCURRENCY}; (compose…): of which compose, store, hand over")
+    print(f"  plain: smtplib loop over one connection; ratio range {min(ratios):.3f}–{max(ratios):.3f}")
     out = ROOT / "bench" / "results" / "delivery.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
