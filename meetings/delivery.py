@@ -252,21 +252,31 @@ def _form(kind: str, invitation: Invitation, shared: dict, extra: dict) -> Form:
     return form
 
 
+@contextlib.contextmanager
+def _as_they_read_it(invitation: Invitation):
+    """The invitee's language and the meeting's time zone."""
+    with translation.override(language_of(invitation.person)), timezone.override(invitation.meeting.zone):
+        yield
+
+
 def compose(kind: str, invitation: Invitation, *, shared: dict | None = None, **extra) -> Composed:
     """Render one message for ``invitation`` in the invitee's language and the meeting's time zone. Calls that
     pass the same ``shared`` dict (one per batch and meeting) render each shape of message once."""
     meeting = invitation.meeting
     shared = shared if shared is not None else {}
-    with translation.override(language_of(invitation.person)), timezone.override(meeting.zone):
-        if kind in PERSONAL:
+    if kind in PERSONAL:
+        with _as_they_read_it(invitation):
             context = _context(invitation, urls=links.answer_urls(invitation), shared=shared, kind=kind, **extra)
             text, html = _render(TEMPLATES[kind], context)
             return Composed(_subject(kind, meeting), text, html, [])
-        forms = shared.setdefault("forms", {})
-        key = shape(kind, invitation)
-        if key not in forms:
+    forms = shared.setdefault("forms", {})
+    key = shape(kind, invitation)  # the language is part of the shape
+    if key not in forms:
+        with _as_they_read_it(invitation):
             forms[key] = _form(kind, invitation, shared, extra)
-        return forms[key].fill(invitation)
+    # Filling in needs no language or time zone (names, a token): switching them for every message cost as much as
+    # the filling.
+    return forms[key].fill(invitation)
 
 
 # --- Queueing -----------------------------------------------------------------------------------------------------
