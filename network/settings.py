@@ -175,7 +175,7 @@ SECRETARIAT_EMAIL = env.str("SECRETARIAT_EMAIL", default="secretariat@dg-network
 MAIL_RETRY_SECONDS = env.int("MAIL_RETRY_SECONDS", default=30)
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=10)
 # Outbox rows handed to a worker per task: a worker sends them one after the other over its open SMTP connection.
-MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=20)
+MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 # Personal data: the bodies of sent emails are deleted after this many days (manage.py purge_outbox, daily).
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=365)
