@@ -4,7 +4,7 @@ smtplib loop over one connection.
     .venv/bin/python bench/delivery.py [N] [ROUNDS]        (N = 1000, ROUNDS = 5 by default)
 
 The pipeline is the real one: ``services.send_invitations`` composes every message in its recipient's language and
-writes the outbox rows in PostgreSQL, 250 invitations to a transaction, each batch handed to Redis as it commits; a
+writes the outbox rows in PostgreSQL in batches (50 growing to 250), each handed to Redis as it commits; a
 Celery worker (four processes, as in docker-compose) claims, writes, sends and records each row. A round times it
 from the call until the SMTP server has received N messages, then sends the same messages with the plain loop: their
 bytes and envelopes built beforehand from the outbox rows (the bytes the workers send), with smtplib over a single

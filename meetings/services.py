@@ -277,32 +277,37 @@ def _send(meeting: Meeting, invitations: list[Invitation], *, shared: dict | Non
     delivery.queue_invitations(to_send, shared=shared)
 
 
-# A meeting's invitations go out this many to a transaction (see send_invitations).
+# A meeting's invitations go out at most this many to a transaction, the first transactions fewer (see
+# send_invitations).
 INVITATIONS_PER_TRANSACTION = 250
+FIRST_INVITATIONS_PER_TRANSACTION = 50
 
 
 def send_invitations(meeting: Meeting, *, by=None) -> int:
     """Send every invitation not sent yet; the meeting becomes "invitations sent". Returns how many went out.
 
-    They go out ``INVITATIONS_PER_TRANSACTION`` at a time, each batch in a transaction of its own: its invitations
-    are marked sent and their messages written to the outbox together, and handed to the workers when it commits.
-    So the first invitations are on their way while the next ones are written, and no transaction holds the meeting
-    locked for long. Should the process stop part-way, the invitations it did not reach are still "not sent": the
-    next "send the invitations" sends them (and nobody gets a message twice, see ``delivery.queue``). Inside a
-    caller's transaction, everything commits with it."""
+    They go out in batches, each in a transaction of its own: its invitations are marked sent and their messages
+    written to the outbox together, and handed to the workers when it commits. So the first invitations are on their
+    way while the next ones are written, and no transaction holds the meeting locked for long. The first batch is
+    small (``FIRST_INVITATIONS_PER_TRANSACTION``), so that the workers start at once; each next one is as large as
+    all before it together, up to ``INVITATIONS_PER_TRANSACTION``. Should the process stop part-way, the invitations
+    it did not reach are still "not sent": the next "send the invitations" sends them (and nobody gets a message
+    twice, see ``delivery.queue``). Inside a caller's transaction, everything commits with it."""
     sent = 0
     forms: dict = {}  # rendered once for all the batches, unless the meeting changes in between
     with delivery.handing_over_in_steps():
         while True:
-            count, more = _send_batch(meeting, first=sent == 0, forms=forms)
+            count, more = _send_batch(meeting, done=sent, forms=forms)
             sent += count
             if not more:
                 return sent
 
 
 @transaction.atomic
-def _send_batch(meeting: Meeting, *, first: bool, forms: dict) -> tuple[int, bool]:
-    """One batch of ``send_invitations``: how many it sent, and whether more are waiting."""
+def _send_batch(meeting: Meeting, *, done: int, forms: dict) -> tuple[int, bool]:
+    """One batch of ``send_invitations``, after ``done`` invitations: how many it sent, and whether more are
+    waiting."""
+    first = done == 0
     meeting = _lock(meeting)
     if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
         if not first:
@@ -314,7 +319,7 @@ def _send_batch(meeting: Meeting, *, first: bool, forms: dict) -> tuple[int, boo
         )
     if first and meeting.is_over:
         raise ValidationError(_("The meeting is over."), code="over")
-    size = INVITATIONS_PER_TRANSACTION
+    size = min(INVITATIONS_PER_TRANSACTION, max(FIRST_INVITATIONS_PER_TRANSACTION, done))
     pending = list(
         meeting.invitations.live().filter(sent_at__isnull=True).select_related("person").order_by("pk")[: size + 1]
     )

@@ -175,6 +175,27 @@ def test_a_meetings_invitations_go_out_a_batch_to_a_transaction_and_a_second_sen
     assert sorted(r.rcpt_tos for r in sink.messages) == sorted((p.email,) for p in people)
 
 
+def test_the_first_batches_are_small_and_each_next_as_large_as_all_before_it_up_to_the_limit(
+    sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    """So that the workers start at once instead of waiting for a full batch to be written."""
+    monkeypatch.setattr(services, "FIRST_INVITATIONS_PER_TRANSACTION", 2)
+    monkeypatch.setattr(services, "INVITATIONS_PER_TRANSACTION", 5)
+    meeting = factories.meeting()
+    for _ in range(16):
+        factories.invitation(meeting, factories.director())
+    queue_invitations, sizes = delivery.queue_invitations, []
+
+    def counting(invitations, **kwargs):
+        sizes.append(len(invitations))
+        return queue_invitations(invitations, **kwargs)
+
+    monkeypatch.setattr(delivery, "queue_invitations", counting)
+    assert send(meeting, django_capture_on_commit_callbacks) == 16
+    assert sizes == [2, 2, 4, 5, 3]
+    assert sink.count == 16
+
+
 def test_batches_share_their_wording_until_the_meeting_changes_between_two(
     sink, django_capture_on_commit_callbacks, monkeypatch
 ):
