@@ -519,7 +519,7 @@ def _sender(address: str) -> str:
 
 # A bare address in its plainest form: a dot-atom local part and a domain of ASCII letters, digits and hyphens, each
 # label 1 to 63 long. ``sanitize_address`` gives such an address back unchanged, after parsing it with the email
-# package's header parser, which costs a worker more than writing the message; the recipients are nearly always such
+# package's header parser, which cost a worker about as much as writing the message; recipients are nearly always such
 # addresses (a test compares both on generated ones). Anything else (a display name, quotes, non-ASCII) is parsed.
 _PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*"

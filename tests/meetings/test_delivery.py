@@ -816,24 +816,36 @@ def test_permanent_smtp_failure_marks_the_message_failed_and_the_admin_sends_it_
     assert sink.messages[0].rcpt_tos == ("dg@crisis.example",)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_message_briefly_locked_by_another_process_is_still_sent(sink):
-    """Another process (the sweeper, an admin's action) can hold a row's lock for a moment when a worker comes to
-    claim it; the worker must wait for the lock rather than drop the message until the sweeper's next pass."""
+def outbox_rows(count: int) -> list[OutgoingMessage]:
+    """``count`` invitations of one meeting, their messages written to the outbox and not handed to a worker."""
     meeting = factories.meeting()
-    invitation = factories.invitation(meeting, factories.director(email="dg@crisis.example"))
-    row = delivery._row(
-        MessageKind.INVITATION, "test:locked", invitation, delivery.compose(MessageKind.INVITATION, invitation)
-    )
-    row.save()
+    rows = []
+    for n in range(count):
+        invitation = factories.invitation(meeting, factories.director(email=f"dg{n}@crisis.example"))
+        composed = delivery.compose(MessageKind.INVITATION, invitation)
+        rows.append(delivery._row(MessageKind.INVITATION, f"test:{n}", invitation, composed))
+        rows[-1].save()
+    return rows
+
+
+def other_session():
+    """A second PostgreSQL session on the test database, as another process would hold (to lock rows)."""
     db = connection.settings_dict
-    other = psycopg2.connect(
+    return psycopg2.connect(
         dbname=db["NAME"],
         user=db["USER"] or "postgres",
         password=db["PASSWORD"] or None,
         host=db["HOST"] or "127.0.0.1",
         port=db["PORT"] or 5432,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_message_briefly_locked_by_another_process_is_still_sent(sink):
+    """Another process (the sweeper, an admin's action) can hold a row's lock for a moment when a worker comes to
+    claim it; the worker must wait for the lock rather than drop the message until the sweeper's next pass."""
+    (row,) = outbox_rows(1)
+    other = other_session()
     try:
         with other.cursor() as cursor:
             cursor.execute(
@@ -856,18 +868,8 @@ def test_a_sent_message_is_recorded_even_when_the_statement_that_also_claims_the
     """A worker records a sent message in the statement that claims the next one. Should that statement fail (a
     deadlock; here a lock wait past ``lock_timeout`` on the next row), nothing of it is applied: the sent message is
     then recorded on its own and the next one claimed on its own."""
-    meeting = factories.meeting()
-    rows = []
-    for n in range(2):
-        invitation = factories.invitation(meeting, factories.director(email=f"dg{n}@crisis.example"))
-        composed = delivery.compose(MessageKind.INVITATION, invitation)
-        rows.append(delivery._row(MessageKind.INVITATION, f"test:{n}", invitation, composed))
-        rows[-1].save()
-    first, second = rows
-    db = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=db["NAME"], user=db["USER"] or "postgres", host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432
-    )
+    first, second = outbox_rows(2)
+    other = other_session()
     release = threading.Timer(1.5, other.rollback)
     try:
         with other.cursor() as cursor:  # holds the second row's lock for 1.5 s
@@ -893,13 +895,7 @@ def test_a_sent_message_is_recorded_even_when_the_statement_that_also_claims_the
 
 @pytest.mark.django_db(transaction=True)
 def test_the_workers_statements_are_prepared_once_per_database_session(sink):
-    meeting = factories.meeting()
-    rows = []
-    for n in range(4):
-        invitation = factories.invitation(meeting, factories.director(email=f"dg{n}@crisis.example"))
-        composed = delivery.compose(MessageKind.INVITATION, invitation)
-        rows.append(delivery._row(MessageKind.INVITATION, f"test:{n}", invitation, composed))
-        rows[-1].save()
+    rows = outbox_rows(4)
 
     def prepared() -> set[str]:
         with connection.cursor() as cursor:
