@@ -6,6 +6,7 @@ so mail scanners and link previews cannot answer for anyone.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -18,21 +19,31 @@ from .forms import AnswerForm
 from .services import modes_for, planned_agenda
 
 
+def _language(request, invitation) -> str:
+    """The page speaks the invitee's language unless the visitor chose one."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        return chosen
+    if invitation is not None:
+        return language_of(invitation.person)
+    return translation.get_language()
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request, token):
     try:
         invitation = links.invitation_from(token)
     except links.LinkError as error:
-        return render(
-            request,
-            "meetings/answer_unusable.html",
-            {"reason": error.reason},
-            status=410 if error.reason in ("expired", "withdrawn") else 400,
-        )
-    # The page speaks the invitee's language unless the visitor chose one.
-    language = request.COOKIES.get("django_language") or language_of(invitation.person)
-    with translation.override(language):
+        # Nothing changes; the page says why, in the invitee's language when the link names an invitation.
+        with translation.override(_language(request, error.invitation)):
+            return render(
+                request,
+                "meetings/answer_unusable.html",
+                {"reason": error.reason},
+                status=410 if error.reason in ("expired", "withdrawn") else 400,
+            )
+    with translation.override(_language(request, invitation)):
         meeting = invitation.meeting
         context = {
             "invitation": invitation,

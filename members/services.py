@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .enums import Role
-from .models import Country, Mandate, Organisation, Person, Presidency
+from .models import Country, Mandate, Organisation, Person, Presidency, User
+from .signals import person_left
 
 
 @transaction.atomic
@@ -50,9 +54,12 @@ def appoint(
 
 
 @transaction.atomic
-def deactivate_person(person: Person, *, on: datetime.date | None = None) -> None:
+def deactivate_person(person: Person, *, on: datetime.date | None = None, notify: bool = True) -> None:
     """Take a person out of the network without losing them: open mandates end ``on`` (default today), their
-    portal account can no longer log in, and they are no longer invited. Their history stays."""
+    portal account can no longer log in, they are no longer invited, and their invitations to meetings that have
+    not ended are withdrawn (``person_left``; the meetings app listens). ``notify``: whether the person is told
+    (a withdrawn invitation that went out is cancelled in their calendar); erasure passes ``False``, as the
+    address is about to go. Their history stays."""
     day = on or timezone.localdate()
     for mandate in person.mandates.select_for_update().order_by("pk").filter(end_date__isnull=True):
         mandate.end_date = max(day, mandate.start_date)
@@ -62,6 +69,7 @@ def deactivate_person(person: Person, *, on: datetime.date | None = None) -> Non
     if person.user_id:
         person.user.is_active = False
         person.user.save(update_fields=["is_active"])
+    person_left.send(sender=Person, person=person, notify=notify)
 
 
 @transaction.atomic
