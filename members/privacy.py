@@ -94,7 +94,7 @@ def erase_person(person: Person) -> None:
     from allauth.mfa.models import Authenticator
     from django.contrib.sessions.models import Session
 
-    from meetings.models import Invitation, LessonComment, LessonLearned, OutgoingMessage
+    from meetings.models import Invitation, LessonComment, LessonLearned, MessageStatus, OutgoingMessage
 
     deactivate_person(person, notify=False)
     anonymous = f"erased-{person.pk}@invalid.example"
@@ -110,6 +110,10 @@ def erase_person(person: Person) -> None:
     LessonLearned.objects.filter(author=person).update(author=None)
     pagecache.changed()  # the updates above send no signals
     pagecache.forget(all_pages=True)  # pages kept for readers may show the person
+    # Messages not sent yet are never sent: their address and bodies go now.
+    OutgoingMessage.objects.filter(person=person, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.FAILED, last_error="Not sent: the person's data was erased.", next_attempt_at=None
+    )
     OutgoingMessage.objects.filter(person=person).update(
         to=anonymous, cc=[], body_text="", body_html="", attachments=[], bodies_purged_at=timezone.now()
     )
