@@ -443,7 +443,8 @@ def test_a_withdrawn_invitations_link_speaks_the_invitees_language(network, clie
         client.get(_answer_path(invitation)),
         client.post(_answer_path(invitation), {"choice": "decline"}),
     ):
-        assert response.status_code == 410
+        assert (response.status_code, response["Content-Language"]) == (410, "fr")
         assert "Cette invitation a été retirée." in response.content.decode()
+        assert '<html lang="fr">' in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.answer == Answer.PENDING
