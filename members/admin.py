@@ -243,6 +243,16 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
         else:
             super().save_model(request, obj, form, change)
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Unticking "active" is deactivating, with all it means (mandates end, the account closes, open invitations
+        # are withdrawn); ticking it again is reactivating.
+        if change and "is_active" in form.changed_data:
+            if form.instance.is_active:
+                services.reactivate_person(form.instance)
+            else:
+                services.deactivate_person(form.instance)
+
     def get_queryset(self, request):
         current = Mandate.objects.current().order_by("role")
         return (

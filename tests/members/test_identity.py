@@ -343,3 +343,22 @@ def test_a_password_reset_goes_through_the_outbox_in_the_persons_language(client
     assert (message.to, message.language, message.person_id) == ("anna@crisis.at", "de", directors["anna"].pk)
     assert "E-Mail zum Zurücksetzen des Passworts" in message.subject
     assert "/accounts/password/reset/key/" in message.body_text
+
+
+def test_unticking_active_on_the_person_page_deactivates_with_all_it_means(directors, staff_client):
+    import datetime
+
+    from meetings import services as meetings
+
+    anna = directors["anna"]
+    meeting = factories.meeting(starts_at=datetime.datetime.now(tz=factories.BRUSSELS) + datetime.timedelta(days=30))
+    invitation = meetings.invite(meeting, anna)
+
+    response = staff_client.post(_change_url(anna), _person_form(anna, is_active=""))
+
+    assert response.status_code == 302
+    anna.refresh_from_db()
+    invitation.refresh_from_db()
+    assert anna.is_active is False and User.objects.get(pk=anna.user_id).is_active is False
+    assert anna.mandates.get().end_date is not None
+    assert invitation.withdrawn_at is not None
