@@ -6,6 +6,7 @@ so mail scanners and link previews cannot answer for anyone.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
@@ -18,21 +19,40 @@ from .forms import AnswerForm
 from .services import modes_for, planned_agenda
 
 
+def _language(request, invitation) -> str:
+    """The page speaks the invitee's language unless the visitor chose one."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES):
+        return chosen
+    if invitation is not None:
+        return language_of(invitation.person)
+    return translation.get_language()
+
+
+def _page(request, template: str, context: dict, *, language: str, status: int = 200):
+    """Render in ``language`` and say so in ``Content-Language`` (the middleware would give the visitor's)."""
+    with translation.override(language):
+        response = render(request, template, context, status=status)
+    response.headers["Content-Language"] = language
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def answer(request, token):
     try:
         invitation = links.invitation_from(token)
     except links.LinkError as error:
-        return render(
+        # Nothing changes; the page says why, in the invitee's language when the link names an invitation.
+        return _page(
             request,
             "meetings/answer_unusable.html",
             {"reason": error.reason},
+            language=_language(request, error.invitation),
             status=410 if error.reason in ("expired", "withdrawn") else 400,
         )
-    # The page speaks the invitee's language unless the visitor chose one.
-    language = request.COOKIES.get("django_language") or language_of(invitation.person)
-    with translation.override(language):
+    language = _language(request, invitation)
+    with translation.override(language):  # the form's and the agenda's texts are in the page's language
         meeting = invitation.meeting
         context = {
             "invitation": invitation,
@@ -42,14 +62,16 @@ def answer(request, token):
             "modes": modes_for(meeting),
         }
         if meeting.status == MeetingStatus.CANCELLED:
-            return render(request, "meetings/answer_unusable.html", {**context, "reason": "cancelled"}, status=410)
-        if request.method == "POST":
+            template, context, status = "meetings/answer_unusable.html", {**context, "reason": "cancelled"}, 410
+        elif request.method == "POST":
             form = AnswerForm(request.POST, invitation=invitation)
-            if form.is_valid():
-                saved = form.save()
-                if saved is not None:
-                    return render(request, "meetings/answer_done.html", {**context, "invitation": saved})
-            return render(request, "meetings/answer.html", {**context, "form": form}, status=400)
-        choice = request.GET.get("choice")
-        form = AnswerForm(invitation=invitation, initial={"choice": choice} if choice else None)
-        return render(request, "meetings/answer.html", {**context, "form": form})
+            saved = form.save() if form.is_valid() else None
+            if saved is not None:
+                template, context, status = "meetings/answer_done.html", {**context, "invitation": saved}, 200
+            else:
+                template, context, status = "meetings/answer.html", {**context, "form": form}, 400
+        else:
+            choice = request.GET.get("choice")
+            form = AnswerForm(invitation=invitation, initial={"choice": choice} if choice else None)
+            template, context, status = "meetings/answer.html", {**context, "form": form}, 200
+    return _page(request, template, context, language=language, status=status)

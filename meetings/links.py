@@ -19,11 +19,13 @@ CHOICES = ("accept", "accept-in-person", "accept-online", "decline", "substitute
 
 
 class LinkError(Exception):
-    """The link cannot be used; ``reason`` is one of: invalid, expired, withdrawn."""
+    """The link cannot be used; ``reason`` is one of: invalid, expired, withdrawn. ``invitation`` is the one the
+    link names when the token itself is good (expired, withdrawn), so the page can speak the invitee's language."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, invitation: Invitation | None = None):
         super().__init__(reason)
         self.reason = reason
+        self.invitation = invitation
 
 
 def token_for(invitation: Invitation) -> str:
@@ -64,7 +66,7 @@ def invitation_from(token: str) -> Invitation:
     if invitation is None:
         raise LinkError("invalid")
     if invitation.meeting.ends_at <= timezone.now():
-        raise LinkError("expired")
+        raise LinkError("expired", invitation)
     if invitation.withdrawn_at is not None:
-        raise LinkError("withdrawn")
+        raise LinkError("withdrawn", invitation)
     return invitation

@@ -252,13 +252,38 @@ def assistants_for(people: list[Person], *, on: datetime.date) -> dict[int, list
 
 
 @transaction.atomic
-def withdraw_invitation(invitation: Invitation, *, by=None) -> None:
-    """Take an invitation back without deleting it (the history stays); it no longer holds a seat."""
+def withdraw_invitation(invitation: Invitation, *, by=None, notify: bool = True) -> None:
+    """Take an invitation back without deleting it (the history stays); it no longer holds a seat. ``notify``:
+    whether an invitation that went out is cancelled in the person's calendar."""
     invitation = Invitation.objects.select_for_update().select_related("meeting", "person").get(pk=invitation.pk)
     if invitation.withdrawn_at is None:
         invitation.withdrawn_at = timezone.now()
         invitation.save(update_fields=["withdrawn_at"])
-        delivery.queue_withdrawal(invitation)
+        if notify:
+            delivery.queue_withdrawal(invitation)
+
+
+def withdraw_open_invitations(person: Person, *, notify: bool = True) -> int:
+    """Withdraw ``person``'s standing invitations to meetings that have not ended (and are not cancelled): what a
+    person who leaves the network (deactivated or erased) no longer holds. Their answer links then say the
+    invitation was withdrawn and change nothing. Invitations to meetings already over stay as the record.
+    ``notify``: whether invitations that went out are cancelled in the person's calendar (``False`` when the person
+    is being erased). Returns how many were withdrawn. Runs in the caller's transaction."""
+    invitations = list(
+        Invitation.objects.live()
+        .filter(person=person, meeting__ends_at__gt=timezone.now())
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .order_by("pk")
+    )
+    with transaction.atomic():
+        for invitation in invitations:
+            withdraw_invitation(invitation, notify=notify)
+    return len(invitations)
+
+
+def _on_person_left(sender, *, person: Person, notify: bool = True, **kwargs) -> None:
+    """Receiver of ``members.signals.person_left`` (connected in ``MeetingsConfig.ready``)."""
+    withdraw_open_invitations(person, notify=notify)
 
 
 # --- Sending ------------------------------------------------------------------------------------------------------

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -186,9 +188,26 @@ class OrganisationAdmin(ExportMixin, TranslatedRegistryAdmin):
         )
 
 
+class PersonForm(forms.ModelForm):
+    """The registry's address is the person's login: a change is checked against other people and accounts
+    before anything is saved (``services.check_login_address``)."""
+
+    changed_by = None  # the signed-in user, set by PersonAdmin.get_form
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if self.instance.pk is None or email != self.instance.email:
+            try:
+                services.check_login_address(self.instance, email, by=self.changed_by)
+            except ValidationError as error:
+                raise ValidationError(error.message_dict["email"]) from error
+        return email
+
+
 @admin.register(Person)
 class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     resource_classes = [PersonResource]
+    form = PersonForm
     list_display = ("last_name", "first_name", "organisation", "country", "current_roles", "email", "is_active")
     list_display_links = ("last_name", "first_name")
     list_filter = (
@@ -198,7 +217,10 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
         "preferred_language",
     )
     search_fields = ("first_name", "last_name", "email", "organisation__name", "organisation__acronym")
-    autocomplete_fields = ("organisation", "user")
+    autocomplete_fields = ("organisation",)
+    # The account is opened by the "send access" action and follows the registry's address; linking a person to
+    # some other account by hand would give them a login that is not theirs.
+    readonly_fields = ("user",)
     inlines = [PersonMandateInline]
     actions = ["send_access", "deactivate", "reactivate", "export_data", "erase_data"]
     fieldsets = (
@@ -210,6 +232,26 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     def get_import_data_kwargs(self, **kwargs):
         # All or nothing: a row that turns invalid between the preview and the confirmation undoes the import.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"changed_by": request.user})
+
+    def save_model(self, request, obj, form, change):
+        if change and "email" in form.changed_data:
+            services.change_email(obj, obj.email, by=request.user)  # saves the person; the account follows
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Unticking "active" is deactivating, with all it means (mandates end, the account closes, open invitations
+        # are withdrawn); ticking it again is reactivating.
+        if change and "is_active" in form.changed_data:
+            if form.instance.is_active:
+                services.reactivate_person(form.instance)
+            else:
+                services.deactivate_person(form.instance)
 
     def get_queryset(self, request):
         current = Mandate.objects.current().order_by("role")
@@ -244,7 +286,16 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     def send_access(self, request, queryset):
         sent = 0
         for person in queryset.filter(is_active=True):
-            services.send_access_link(person)
+            try:
+                services.send_access_link(person)
+            except ValidationError as error:  # nothing was done for this person; the others go on
+                self.message_user(
+                    request,
+                    _("No portal account for %(person)s: %(reason)s")
+                    % {"person": person, "reason": " ".join(error.messages)},
+                    messages.ERROR,
+                )
+                continue
             sent += 1
         self.message_user(request, ngettext("%d access link queued.", "%d access links queued.", sent) % sent)
 

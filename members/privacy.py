@@ -89,13 +89,14 @@ def export_person(person: Person) -> dict:
 def erase_person(person: Person) -> None:
     """Remove what identifies ``person``: name, contact data, remarks, comments' authorship, emails' bodies, the
     portal account's login, and the registry's history of those fields. What they took part in stays, under an
-    anonymous name, so counts and the record of meetings remain true."""
+    anonymous name, so counts and the record of meetings remain true. Their invitations to meetings that have not
+    ended are withdrawn (through ``deactivate_person``), without a message: the address is going."""
     from allauth.mfa.models import Authenticator
     from django.contrib.sessions.models import Session
 
-    from meetings.models import Invitation, LessonComment, LessonLearned, OutgoingMessage
+    from meetings.models import Invitation, LessonComment, LessonLearned, MessageStatus, OutgoingMessage
 
-    deactivate_person(person)
+    deactivate_person(person, notify=False)
     anonymous = f"erased-{person.pk}@invalid.example"
     person.first_name, person.last_name = "—", f"(erased #{person.pk})"
     person.title, person.phone, person.email = "", "", anonymous
@@ -109,6 +110,10 @@ def erase_person(person: Person) -> None:
     LessonLearned.objects.filter(author=person).update(author=None)
     pagecache.changed()  # the updates above send no signals
     pagecache.forget(all_pages=True)  # pages kept for readers may show the person
+    # Messages not sent yet are never sent: their address and bodies go now.
+    OutgoingMessage.objects.filter(person=person, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.FAILED, last_error="Not sent: the person's data was erased.", next_attempt_at=None
+    )
     OutgoingMessage.objects.filter(person=person).update(
         to=anonymous, cc=[], body_text="", body_html="", attachments=[], bodies_purged_at=timezone.now()
     )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 
+from . import services
 from .enums import Language
 from .models import Country, Mandate, Organisation, Person
 
@@ -132,6 +133,22 @@ class PersonResource(resources.ModelResource):
 
     def get_instance(self, instance_loader, row):
         return Person.objects.filter(email__iexact=row.get("email", "")).first()
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        # The address is the person's login: a new person's must be free, and a changed one (rows match on the
+        # address regardless of case, so only its case can change) goes through the registry's rule, so the
+        # portal account follows in the same transaction.
+        by = kwargs.get("user")
+        if is_create:
+            services.check_login_address(instance, instance.email, by=by)
+            return super().save_instance(instance, is_create, row, **kwargs)
+        stored = Person.objects.filter(pk=instance.pk).values_list("email", flat=True).first()
+        if stored == instance.email:
+            return super().save_instance(instance, is_create, row, **kwargs)
+        self.before_save_instance(instance, row, **kwargs)
+        services.change_email(instance, instance.email, by=by)
+        self.after_save_instance(instance, row, **kwargs)
+        return None
 
     def get_queryset(self):
         return Person.objects.select_related("organisation__country").prefetch_related("mandates")

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .enums import Role
-from .models import Country, Mandate, Organisation, Person, Presidency
+from .models import Country, Mandate, Organisation, Person, Presidency, User
+from .signals import person_left
 
 
 @transaction.atomic
@@ -50,9 +54,12 @@ def appoint(
 
 
 @transaction.atomic
-def deactivate_person(person: Person, *, on: datetime.date | None = None) -> None:
+def deactivate_person(person: Person, *, on: datetime.date | None = None, notify: bool = True) -> None:
     """Take a person out of the network without losing them: open mandates end ``on`` (default today), their
-    portal account can no longer log in, and they are no longer invited. Their history stays."""
+    portal account can no longer log in, they are no longer invited, and their invitations to meetings that have
+    not ended are withdrawn (``person_left``; the meetings app listens). ``notify``: whether the person is told
+    (a withdrawn invitation that went out is cancelled in their calendar); erasure passes ``False``, as the
+    address is about to go. Their history stays."""
     day = on or timezone.localdate()
     for mandate in person.mandates.select_for_update().order_by("pk").filter(end_date__isnull=True):
         mandate.end_date = max(day, mandate.start_date)
@@ -62,6 +69,7 @@ def deactivate_person(person: Person, *, on: datetime.date | None = None) -> Non
     if person.user_id:
         person.user.is_active = False
         person.user.save(update_fields=["is_active"])
+    person_left.send(sender=Person, person=person, notify=notify)
 
 
 @transaction.atomic
@@ -93,6 +101,103 @@ def presidency_on(day: datetime.date) -> Presidency | None:
     return Presidency.objects.on(day).select_related("country", "representative").first()
 
 
+# --- The login address ---------------------------------------------------------------------------------------
+# A person's login address is the registry's ``Person.email``: the secretariat changes it in the registry and the
+# portal account (``User.email`` and allauth's ``EmailAddress`` row) follows. Members cannot change it.
+
+
+def login_address_conflict(person: Person, email: str) -> str | None:
+    """Why ``email`` cannot be ``person``'s login address, or ``None`` when it can: the address must not be
+    another person's, nor belong to an account other than the person's own (an account without a person may be
+    taken over when the person has none yet; see ``open_account``). Case is ignored."""
+    other = Person.objects.filter(email__iexact=email).exclude(pk=person.pk).first()
+    if other is not None:
+        return _("%(email)s is already the address of %(person)s in the registry.") % {
+            "email": email,
+            "person": other,
+        }
+    from allauth.account.models import EmailAddress
+
+    accounts = set(User.objects.filter(email__iexact=email).values_list("pk", flat=True))
+    accounts |= set(EmailAddress.objects.filter(email__iexact=email).values_list("user_id", flat=True))
+    accounts.discard(person.user_id)
+    if not accounts:
+        return None
+    owner = Person.objects.filter(user_id__in=accounts).exclude(pk=person.pk).first()
+    if owner is not None:
+        return _("%(email)s is the login address of the portal account of %(person)s.") % {
+            "email": email,
+            "person": owner,
+        }
+    if person.user_id is not None or len(accounts) > 1:
+        return _("%(email)s is the login address of another portal account.") % {"email": email}
+    return None
+
+
+def _follow_login_address(user: User, email: str) -> None:
+    """Make ``email`` the account's only login address: ``User.email`` and one primary ``EmailAddress`` row
+    (verified only if that address was verified before for this account)."""
+    from allauth.account.models import EmailAddress
+
+    if user.email != email:
+        user.email = email
+        user.save(update_fields=["email"])
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=email).delete()
+    address = EmailAddress.objects.filter(user=user, email__iexact=email).first()
+    if address is None:
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    elif address.email != email or not address.primary:
+        address.email, address.primary = email, True
+        address.save(update_fields=["email", "primary"])
+
+
+def check_login_address(person: Person, email: str, *, by: User | None = None) -> None:
+    """Raise ``ValidationError`` (on ``email``) unless ``email`` may become ``person``'s login address: it is not
+    another person's or another account's (``login_address_conflict``), and it does not move the login of a staff
+    account unless ``by`` is a site administrator (whoever controls the address can reset the password)."""
+    conflict = login_address_conflict(person, email)
+    if conflict:
+        raise ValidationError({"email": conflict}, code="email_taken")
+    account = person.user if person.user_id is not None else None
+    if (
+        account is not None
+        and (account.is_staff or account.is_superuser)
+        and account.email.lower() != email.lower()
+        and not getattr(by, "is_superuser", False)
+    ):
+        raise ValidationError(
+            {"email": _("Only a site administrator can change the login address of a staff account.")},
+            code="staff_login",
+        )
+
+
+def change_email(person: Person, new_email: str, *, by: User | None = None) -> None:
+    """Make ``new_email`` the person's registry address and the login address of their portal account, in one
+    transaction. Saves ``person`` (with any other change made to it, so the registry's history holds one entry);
+    the account (``User.email``, allauth's ``EmailAddress``) follows. Raises ``ValidationError`` (on ``email``)
+    and changes nothing when the address is not valid or not allowed (see ``check_login_address``)."""
+    new_email = (new_email or "").strip()
+    try:
+        validate_email(new_email)
+    except ValidationError as error:
+        raise ValidationError({"email": error.messages}) from error
+    try:
+        with transaction.atomic():
+            if person.pk is not None:
+                # Serialise two changes of the same person; the unique constraints catch the rest.
+                Person.objects.select_for_update().filter(pk=person.pk).values_list("pk").first()
+            check_login_address(person, new_email, by=by)
+            person.email = new_email
+            person.save()
+            if person.user_id is not None:
+                _follow_login_address(person.user, new_email)
+    except IntegrityError as error:  # another change took the address between the check and the write
+        raise ValidationError(
+            {"email": _("%(email)s is already in use; nothing was changed.") % {"email": new_email}},
+            code="email_taken",
+        ) from error
+
+
 SECRETARIAT_GROUP = "Secretariat"
 # The secretariat manages everything in these apps except deleting (history is kept; see NoDeleteMixin).
 SECRETARIAT_APPS = ("members", "meetings", "django_celery_beat")
@@ -115,13 +220,20 @@ def open_account(person: Person, *, staff: bool = False):
     """Give ``person`` a portal account (or return the one they have), with their registry email as login.
 
     Secretariat staff (``staff=True``) can also use the admin. The account has no usable password until the
-    person sets one through the link they are sent.
+    person sets one through the link they are sent. An existing account is taken over only if it has the
+    person's address and belongs to no other person; the account's login address is brought in line with the
+    registry's. Raises ``ValidationError`` and changes nothing when the address belongs to another person or
+    another account (see ``login_address_conflict``).
     """
-    from .models import User
-
+    Person.objects.select_for_update().filter(pk=person.pk).values_list("pk").first()
+    person.refresh_from_db(fields=["email", "user", "is_active"])
+    conflict = login_address_conflict(person, person.email)
+    if conflict:
+        raise ValidationError(conflict, code="email_taken")
     user = person.user or User.objects.filter(email__iexact=person.email).first()
     if user is None:
         user = User.objects.create_user(email=person.email, password=None)
+    _follow_login_address(user, person.email)
     changed = []
     if staff and not user.is_staff:
         user.is_staff = True

@@ -254,6 +254,11 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# The login address is the registry's: one address per account, changed by the secretariat only (members.services.
+# change_email; /accounts/email/ is closed in network/urls.py). A reset is for the registry's active people only
+# (members.adapters), and an unknown address gets no mail at all (the page answers the same).
+ACCOUNT_MAX_EMAIL_ADDRESSES = 1
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "DG Network · "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 # Lockout after repeated failed logins: 5 per 15 minutes per account (and 20 per IP), in the shared cache.

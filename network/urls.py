@@ -1,5 +1,6 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.http import Http404
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
@@ -11,10 +12,18 @@ admin.site.index_title = _("Network administration")
 # The admin signs in through the portal's login (rate-limited, two-factor), never its own form.
 admin.site.login = secure_admin_login(admin.site.login)
 
+
+def email_management_closed(request):
+    """allauth's address management: a person's login address is the registry's, changed by the secretariat
+    (members.services.change_email), so this page does not exist for anyone."""
+    raise Http404
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/email/", email_management_closed),  # before allauth's own, which it replaces
     path("accounts/", include("allauth.urls")),
     path("news/", include("meetings.news_urls")),
     path("", include("meetings.urls")),

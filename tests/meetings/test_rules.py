@@ -325,3 +325,126 @@ def test_copy_meeting_keeps_agenda_skeleton_not_invitations(network):
     assert set(items) == {"Main", "Sub"}
     assert items["Sub"].parent == items["Main"] and items["Main"].title_fr == "Principal"
     assert not items["Main"].description_en
+
+
+# --- A person who leaves the network: their open invitations are withdrawn ---------------------------------------
+
+
+def _sent_invitation(person, **meeting_kwargs):
+    meeting = factories.meeting(**meeting_kwargs)
+    invitation = services.invite(meeting, person)
+    services.send_invitations(meeting)
+    invitation.refresh_from_db()
+    return invitation
+
+
+def _answer_path(invitation) -> str:
+    from django.urls import reverse
+
+    from meetings import links
+
+    return reverse("meetings:answer", args=[links.token_for(invitation)])
+
+
+@BEFORE
+def test_a_post_through_an_erased_persons_link_stores_nothing_and_sends_nothing(network, client):
+    from meetings.models import OutgoingMessage
+    from members.privacy import erase_person
+
+    invitation = _sent_invitation(network["directors"]["FR"])
+    erase_person(network["directors"]["FR"])
+    rows = OutgoingMessage.objects.count()
+
+    response = client.post(_answer_path(invitation), {"choice": "accept", "remarks": "Vegetarian meal, please"})
+
+    assert response.status_code == 410
+    assert "This invitation was withdrawn." in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.remarks == "" and invitation.answer == Answer.PENDING and invitation.answered_at is None
+    assert invitation.withdrawn_at is not None
+    assert OutgoingMessage.objects.count() == rows
+
+
+@BEFORE
+def test_erasing_a_person_withdraws_their_invitations_without_writing_to_them(network):
+    from meetings.models import OutgoingMessage
+    from members.privacy import erase_person
+
+    invitation = _sent_invitation(network["directors"]["FR"])
+    rows = OutgoingMessage.objects.count()
+
+    erase_person(network["directors"]["FR"])
+
+    invitation.refresh_from_db()
+    assert invitation.withdrawn_at is not None
+    assert OutgoingMessage.objects.count() == rows  # no cancellation to an address that is being erased
+
+
+@BEFORE
+def test_deactivating_a_person_withdraws_open_invitations_and_cancels_them_in_their_calendar(network):
+    from meetings.models import OutgoingMessage
+    from members.services import deactivate_person
+
+    person = network["directors"]["FR"]
+    invitation = _sent_invitation(person)
+
+    deactivate_person(person)
+
+    invitation.refresh_from_db()
+    assert invitation.withdrawn_at is not None
+    cancellations = OutgoingMessage.objects.filter(person=person, kind="cancellation")
+    assert [(m.to, m.key.endswith(":withdrawn")) for m in cancellations] == [(person.email, True)]
+
+
+@BEFORE
+def test_deactivating_a_person_keeps_invitations_to_meetings_already_over_and_cancelled(network):
+    from members.services import deactivate_person
+
+    person = network["directors"]["FR"]
+    over = factories.invitation(
+        factories.meeting(starts_at=datetime.datetime(2027, 1, 20, 9, 30, tzinfo=factories.BRUSSELS)), person
+    )
+    cancelled = _sent_invitation(person, title_en="Cancelled meeting")
+    services.cancel_meeting(cancelled.meeting, reason="Storm")
+    upcoming = _sent_invitation(person, starts_at=datetime.datetime(2027, 5, 20, 9, 30, tzinfo=factories.BRUSSELS))
+
+    deactivate_person(person)
+
+    assert services.withdraw_open_invitations(person) == 0  # nothing left open
+    assert [
+        i.withdrawn_at is not None
+        for i in Invitation.objects.filter(pk__in=[over.pk, cancelled.pk, upcoming.pk]).order_by("pk")
+    ] == [False, False, True]
+
+
+@BEFORE
+def test_a_deactivated_persons_seat_is_free_for_their_successor(network):
+    from members.services import deactivate_person
+
+    leaving = network["directors"]["BE"]
+    invitation = _sent_invitation(leaving)
+    successor = factories.person(leaving.organisation)
+
+    deactivate_person(leaving, on=D(2027, 2, 28))
+    factories.mandate(successor, start_date=D(2027, 3, 1))
+
+    assert services.invite(invitation.meeting, successor).country == leaving.organisation.country
+
+
+@BEFORE
+def test_a_withdrawn_invitations_link_speaks_the_invitees_language(network, client):
+    from members.services import deactivate_person
+
+    person = factories.director(factories.country("LU"), preferred_language="fr")
+    invitation = _sent_invitation(person)
+    deactivate_person(person)
+
+    for response in (
+        client.get(_answer_path(invitation)),
+        client.post(_answer_path(invitation), {"choice": "decline"}),
+    ):
+        assert (response.status_code, response["Content-Language"]) == (410, "fr")
+        assert "Cette invitation a été retirée." in response.content.decode()
+        assert '<html lang="fr">' in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.answer == Answer.PENDING

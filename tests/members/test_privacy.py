@@ -85,3 +85,16 @@ def test_outbox_bodies_are_deleted_after_the_retention_period(invited, settings)
     assert OutgoingMessage.objects.get(kind="invitation").body_text == ""
     assert OutgoingMessage.objects.get(kind="invitation").subject  # the record of what went out stays
     assert OutgoingMessage.objects.get(kind="confirmation").body_text != ""
+
+
+def test_erasure_stops_messages_not_sent_yet_instead_of_sending_them_to_the_anonymised_address(invited):
+    queued = OutgoingMessage.objects.filter(person=invited).order_by("pk")
+    queued.update(status="queued")
+    sent = queued.first()
+    OutgoingMessage.objects.filter(pk=sent.pk).update(status="sent")
+
+    erase_person(invited)
+
+    statuses = list(OutgoingMessage.objects.filter(person=invited).order_by("pk").values_list("status", flat=True))
+    assert statuses == ["sent"] + ["failed"] * (len(statuses) - 1) and len(statuses) == 2
+    assert not OutgoingMessage.objects.filter(status="queued").exists()
