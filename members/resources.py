@@ -60,6 +60,19 @@ class RegistryResource(resources.ModelResource):
             row[key] = spreadsheet_import_value(value)
         super().before_import_row(row, row_number=row_number, **kwargs)
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Each error under the file's column: a translated field (``title_en``) is also checked through
+        modeltranslation's ``title``, and the preview would show the same message twice, once under no column."""
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            columns = {f.attribute: f.column_name for f in self.get_import_fields() if f.attribute}
+            by_column: dict[str, list[str]] = {}
+            for key, messages in error.message_dict.items():
+                found = by_column.setdefault(columns.get(key, key), [])
+                found.extend(m for m in messages if m not in found)
+            raise ValidationError(by_column) from error
+
 
 class OrganisationWidget(widgets.ForeignKeyWidget):
     """Finds an organisation by its acronym or its English name, as people write them in a spreadsheet."""

@@ -126,6 +126,12 @@ def test_registry_export_writes_each_formula_text_with_a_leading_quote(staff_cli
     assert dict(zip(mandates[0], mandates[1], strict=True))["note"] == "'\r=1+1"
 
 
+def test_a_control_character_xlsx_cannot_hold_does_not_fail_the_export(staff_client):
+    factories.organisation(factories.country("BE"), address="Rue de la Loi 16\x0b1000 Brussels")
+    rows = _xlsx_rows(_export(staff_client, Organisation, "xlsx"))
+    assert rows[1][_column(rows, "address")].value == "Rue de la Loi 16\N{REPLACEMENT CHARACTER}1000 Brussels"
+
+
 def test_numbers_in_an_xlsx_export_stay_numbers(staff_client, formula_registry):
     rows = _xlsx_rows(_export(staff_client, Organisation, "xlsx"))
     cell = rows[1][_column(rows, "id")]
@@ -401,14 +407,26 @@ def test_a_job_title_with_a_line_break_is_refused_on_the_profile_page(client):
     assert director.title_en == "Director-General"
 
 
-def test_a_name_with_a_line_break_is_a_row_error_in_a_people_import():
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("last_name", "Smith\r\nBcc: all@example.org"), ("title", "Director\nGeneral"), ("first_name", "Anna\tMaria")],
+)
+def test_a_name_with_a_line_break_is_a_row_error_in_a_people_import(column, value):
     organisation = factories.organisation(factories.country("BE"), acronym_en="NCCN")
-    dataset = tablib.Dataset(headers=["email", "first_name", "last_name", "organisation"])
-    dataset.append(["new.person@example.org", "Anna", "Smith\r\nBcc: all@example.org", "NCCN"])
+    row = {
+        "email": "new.person@example.org",
+        "first_name": "Anna",
+        "last_name": "Smith",
+        "title": "",
+        "organisation": "NCCN",
+    }
+    row[column] = value
+    dataset = tablib.Dataset(headers=list(row))
+    dataset.append(list(row.values()))
     result = PersonResource().import_data(dataset, dry_run=True)
     assert result.has_validation_errors()
     [invalid] = result.invalid_rows
-    assert invalid.error_dict == {"last_name": [ONE_LINE_MESSAGE]}
+    assert invalid.error_dict == {column: [ONE_LINE_MESSAGE]}
     assert not Person.objects.filter(organisation=organisation).exists()
 
 
