@@ -103,10 +103,10 @@ def invitation_ics(invitation: Invitation, *, description: str = "", cancel: boo
 
 
 def escape_text(value: str) -> str:
-    """A TEXT value as RFC 5545 writes it (section 3.3.11)."""
-    return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
-    )
+    """A TEXT value as RFC 5545 writes it (section 3.3.11), by icalendar itself: backslash, semicolon and comma
+    escaped, every line break (CR LF, LF or a lone CR) written as ``\\n``, so a value can never start a new
+    property."""
+    return icalendar.vText(value).to_ical().decode("utf-8")
 
 
 def fold(line: str) -> str:

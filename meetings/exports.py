@@ -1,7 +1,9 @@
 """Lists for the venue and the record: participants (CSV, PDF) and the attendance register (PDF).
 
 PDFs are drawn with reportlab in DejaVu Sans (vendored in network/fonts), which covers every European script the
-network's names use.
+network's names use. Every text put into a reportlab ``Paragraph`` goes through ``pdf_text`` (a ``Paragraph`` reads
+markup: a title with ``<img src=x>`` in it would otherwise fail the whole file); every CSV cell goes through
+``spreadsheet_cell`` (no formulas).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from network.lib.neutralise import pdf_text, spreadsheet_cell
 
 from .enums import Presence
 from .models import Attendance, Invitation, Meeting
@@ -51,10 +55,8 @@ def styles() -> dict[str, ParagraphStyle]:
 
 
 def table(rows: list[list[str]], widths: list[float], s: dict[str, ParagraphStyle]) -> Table:
-    from django.utils.html import escape
-
-    data = [[Paragraph(escape(c), s["head"]) for c in rows[0]]]
-    data += [[Paragraph(escape(c), s["cell"]) for c in row] for row in rows[1:]]
+    data = [[Paragraph(pdf_text(c), s["head"]) for c in rows[0]]]
+    data += [[Paragraph(pdf_text(c), s["cell"]) for c in row] for row in rows[1:]]
     t = Table(data, colWidths=widths, repeatRows=1)
     t.setStyle(
         TableStyle(
@@ -99,9 +101,9 @@ def build_pdf(meeting: Meeting, title: str, flowables: list, *, wide: bool = Fal
         author="DG Network",
     )
     story = [
-        Paragraph(title, s["title"]),
-        Paragraph(str(meeting.title), s["h2"]),
-        Paragraph(meeting_heading(meeting), s["sub"]),
+        Paragraph(pdf_text(title), s["title"]),
+        Paragraph(pdf_text(meeting.title), s["h2"]),
+        Paragraph(pdf_text(meeting_heading(meeting)), s["sub"]),
         Spacer(0, 5 * mm),
         *flowables,
     ]
@@ -141,8 +143,7 @@ def participants_csv(meeting: Meeting) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for row in participant_rows(meeting):
-        # A cell starting with = + - @ would be a formula in a spreadsheet: quote it as text.
-        writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in row])
+        writer.writerow([spreadsheet_cell(c) for c in row])
     return out.getvalue()
 
 
@@ -190,5 +191,7 @@ def attendance_pdf(meeting: Meeting) -> bytes:
     }
     widths = [x * mm for x in (28, 52, 45, 30, 25)]
     return build_pdf(
-        meeting, _("Attendance register"), [Paragraph(totals, s["body"]), Spacer(0, 3 * mm), table(rows, widths, s)]
+        meeting,
+        _("Attendance register"),
+        [Paragraph(pdf_text(totals), s["body"]), Spacer(0, 3 * mm), table(rows, widths, s)],
     )

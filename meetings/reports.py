@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
+
+from network.lib.neutralise import pdf_text
 
 from . import exports, knowledge, services
 from .enums import Presence
@@ -16,9 +17,9 @@ def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
     s = exports.styles()
     story: list = []
     if meeting.summary:
-        story += [Paragraph(escape(str(meeting.summary)), s["body"]), Spacer(0, 3 * mm)]
+        story += [Paragraph(pdf_text(meeting.summary, line_breaks=True), s["body"]), Spacer(0, 3 * mm)]
 
-    story.append(Paragraph(_("Agenda"), s["h2"]))
+    story.append(Paragraph(pdf_text(_("Agenda")), s["h2"]))
     rows = [[_("Time"), _("Item"), _("Presenter")]]
     for entry in services.planned_agenda(meeting):
         indent = "    " if entry.depth else ""
@@ -26,10 +27,12 @@ def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
             [f"{entry.starts_at:%H:%M}", f"{indent}{entry.number}. {entry.item.title}", entry.item.presenter_label]
         )
     story.append(
-        exports.table(rows, [18 * mm, 110 * mm, 52 * mm], s) if len(rows) > 1 else Paragraph(_("No agenda."), s["body"])
+        exports.table(rows, [18 * mm, 110 * mm, 52 * mm], s)
+        if len(rows) > 1
+        else Paragraph(pdf_text(_("No agenda.")), s["body"])
     )
 
-    story.append(Paragraph(_("Attendance"), s["h2"]))
+    story.append(Paragraph(pdf_text(_("Attendance")), s["h2"]))
     present = meeting.attendances.exclude(presence=Presence.ABSENT).select_related("person__organisation__country")
     rows = [[_("Country"), _("Organisation"), _("Presence")]]
     seen = set()
@@ -43,15 +46,15 @@ def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
     story.append(
         exports.table(rows, [35 * mm, 105 * mm, 40 * mm], s)
         if len(rows) > 1
-        else Paragraph(_("Attendance not recorded."), s["body"])
+        else Paragraph(pdf_text(_("Attendance not recorded.")), s["body"])
     )
 
-    story.append(Paragraph(_("Conclusions and actions"), s["h2"]))
+    story.append(Paragraph(pdf_text(_("Conclusions and actions")), s["h2"]))
     conclusions = list(meeting.conclusions.order_by("number"))
     if not conclusions:
-        story.append(Paragraph(_("No conclusions recorded."), s["body"]))
+        story.append(Paragraph(pdf_text(_("No conclusions recorded.")), s["body"]))
     for conclusion in conclusions:
-        story.append(Paragraph(f"<b>{conclusion.number}.</b> {escape(str(conclusion.text))}", s["body"]))
+        story.append(Paragraph(f"<b>{pdf_text(conclusion.number)}.</b> {pdf_text(conclusion.text)}", s["body"]))
         for action in Action.objects.filter(conclusion=conclusion).select_related(
             "owner_country", "owner_organisation"
         ):
@@ -61,15 +64,15 @@ def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
                 "due": action.due_date.isoformat(),
                 "status": action.get_status_display(),
             }
-            story.append(Paragraph("&nbsp;&nbsp;• " + escape(line), s["body"]))
+            story.append(Paragraph(f"&nbsp;&nbsp;• {pdf_text(line)}", s["body"]))
         story.append(Spacer(0, 2 * mm))
 
-    story.append(Paragraph(_("Lessons learned"), s["h2"]))
+    story.append(Paragraph(pdf_text(_("Lessons learned")), s["h2"]))
     lessons = knowledge.visible_lessons(user, person).filter(meeting=meeting).select_related("country")
     if not lessons:
-        story.append(Paragraph(_("No lessons shared at this meeting."), s["body"]))
+        story.append(Paragraph(pdf_text(_("No lessons shared at this meeting.")), s["body"]))
     for lesson in lessons:
-        story.append(Paragraph(f"<b>{escape(lesson.shown_title)}</b> ({escape(str(lesson.country))})", s["body"]))
-        story.append(Paragraph(escape(lesson.shown_text).replace("\n", "<br/>"), s["body"]))
+        story.append(Paragraph(f"<b>{pdf_text(lesson.shown_title)}</b> ({pdf_text(lesson.country)})", s["body"]))
+        story.append(Paragraph(pdf_text(lesson.shown_text, line_breaks=True), s["body"]))
         story.append(Spacer(0, 2 * mm))
     return exports.build_pdf(meeting, _("Meeting report"), story)

@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from network.lib.neutralise import single_line
 from network.lib.zones import validate_time_zone
 
 from .enums import Language, OrganisationKind, Participation, Role
@@ -101,7 +102,7 @@ class Country(models.Model):
     code = models.CharField(
         _("ISO code"), max_length=2, unique=True, validators=[validate_iso_code], help_text=_("ISO 3166-1 alpha-2")
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[single_line])
     is_eu_member = models.BooleanField(_("EU member state"), default=True)
     participation = models.CharField(
         _("participation"), max_length=20, choices=Participation.choices, default=Participation.MEMBER
@@ -136,8 +137,8 @@ class Organisation(models.Model):
         related_name="organisations",
         help_text=_("Leave empty for EU institutions and bodies."),
     )
-    name = models.CharField(_("name"), max_length=200)
-    acronym = models.CharField(_("acronym"), max_length=30, blank=True)
+    name = models.CharField(_("name"), max_length=200, validators=[single_line])
+    acronym = models.CharField(_("acronym"), max_length=30, blank=True, validators=[single_line])
     phone_24_7 = models.CharField(_("24/7 phone"), max_length=40, blank=True, validators=[phone_validator])
     mailbox_24_7 = models.EmailField(_("24/7 functional mailbox"), blank=True)
     address = models.TextField(_("address"), blank=True)
@@ -174,9 +175,15 @@ class PersonQuerySet(models.QuerySet):
 
 
 class Person(models.Model):
-    first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
-    title = models.CharField(_("title"), max_length=150, blank=True, help_text=_("Job title, e.g. Director-General."))
+    first_name = models.CharField(_("first name"), max_length=100, validators=[single_line])
+    last_name = models.CharField(_("last name"), max_length=100, validators=[single_line])
+    title = models.CharField(
+        _("title"),
+        max_length=150,
+        blank=True,
+        validators=[single_line],
+        help_text=_("Job title, e.g. Director-General."),
+    )
     email = models.EmailField(_("email address"))
     phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[phone_validator])
     preferred_language = models.CharField(

@@ -3,6 +3,9 @@
 People are imported from CSV or XLSX: one row per person, matched on email (regardless of case) so a second
 import updates rather than duplicates. The admin shows a preview with every bad row and why; a file with any bad
 row cannot be confirmed, and the confirmed import runs in one transaction, so it is all or nothing.
+
+Every resource here derives from ``RegistryResource``, which neutralises spreadsheet formulas in each exported cell
+(see ``network.lib.neutralise``) and removes that neutralisation again from imported cells.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+
+from network.lib.neutralise import spreadsheet_cell, spreadsheet_import_value
 
 from . import services
 from .enums import Language
@@ -31,6 +36,43 @@ LANGUAGE_ALIASES = {
     "engels": "en",
     "duits": "de",
 }
+
+
+class RegistryResource(resources.ModelResource):
+    """A resource whose exports, CSV and XLSX alike, are safe to open in a spreadsheet.
+
+    django-import-export's own ``IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT`` only strips a leading ``=`` (``+``,
+    ``-``, ``@`` stay live) and turns every cell, numbers included, into text; so each cell goes through
+    ``spreadsheet_cell`` here instead, at the one place every exported value passes (``export_field``). Cells
+    rendered by a number widget are numbers, not text, and are left as they are (a negative number stays one)."""
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(field.widget, widgets.NumberWidget) and not self._is_dehydrated(field):
+            return value
+        return spreadsheet_cell(value)
+
+    def _is_dehydrated(self, field) -> bool:
+        method = field.get_dehydrate_method(self.get_field_name(field))
+        return callable(method) or hasattr(self, method)
+
+    def before_import_row(self, row, row_number=None, **kwargs):
+        for key, value in row.items():
+            row[key] = spreadsheet_import_value(value)
+        super().before_import_row(row, row_number=row_number, **kwargs)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Each error under the file's column: a translated field (``title_en``) is also checked through
+        modeltranslation's ``title``, and the preview would show the same message twice, once under no column."""
+        try:
+            super().validate_instance(instance, import_validation_errors, validate_unique)
+        except ValidationError as error:
+            columns = {f.attribute: f.column_name for f in self.get_import_fields() if f.attribute}
+            by_column: dict[str, list[str]] = {}
+            for key, messages in error.message_dict.items():
+                found = by_column.setdefault(columns.get(key, key), [])
+                found.extend(m for m in messages if m not in found)
+            raise ValidationError(by_column) from error
 
 
 class OrganisationWidget(widgets.ForeignKeyWidget):
@@ -74,7 +116,7 @@ class LanguageWidget(widgets.Widget):
         return value or ""
 
 
-class PersonResource(resources.ModelResource):
+class PersonResource(RegistryResource):
     email = fields.Field(attribute="email", column_name="email")
     first_name = fields.Field(attribute="first_name", column_name="first_name")
     last_name = fields.Field(attribute="last_name", column_name="last_name")
@@ -117,6 +159,7 @@ class PersonResource(resources.ModelResource):
             )
 
     def before_import_row(self, row, row_number=None, **kwargs):
+        super().before_import_row(row, row_number=row_number, **kwargs)
         email = str(row.get("email") or "").strip()
         row["email"] = email
         if not email:
@@ -161,14 +204,14 @@ class PersonResource(resources.ModelResource):
         return ", ".join(sorted({str(m.get_role_display()) for m in person.mandates.all() if m.is_active_on(today)}))
 
 
-class CountryResource(resources.ModelResource):
+class CountryResource(RegistryResource):
     class Meta:
         model = Country
         fields = ("code", "name_en", "name_fr", "name_nl", "name_de", "is_eu_member", "participation")
         export_order = fields
 
 
-class OrganisationResource(resources.ModelResource):
+class OrganisationResource(RegistryResource):
     country = fields.Field(
         attribute="country", column_name="country", widget=widgets.ForeignKeyWidget(Country, field="code")
     )
@@ -196,7 +239,7 @@ class OrganisationResource(resources.ModelResource):
         return Organisation.objects.select_related("country")
 
 
-class MandateResource(resources.ModelResource):
+class MandateResource(RegistryResource):
     person = fields.Field(column_name="person", readonly=True)
     email = fields.Field(attribute="person__email", column_name="email", readonly=True)
     organisation = fields.Field(column_name="organisation", readonly=True)

@@ -331,3 +331,7 @@ LOGGING = {
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A control character that XLSX cannot hold (a multi-line address or note may carry one) becomes U+FFFD instead of
+# failing the whole export. Formulas are neutralised by the resources (members/resources.py), not by the library's
+# IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT, which only strips a leading "=".
+IMPORT_EXPORT_ESCAPE_ILLEGAL_CHARS_ON_EXPORT = True

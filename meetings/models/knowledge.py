@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from members.enums import Participation
+from network.lib.neutralise import single_line
 
 
 class Phase(models.TextChoices):
@@ -204,7 +205,7 @@ class Action(models.Model):
     conclusion = models.ForeignKey(
         Conclusion, verbose_name=_("conclusion"), on_delete=models.PROTECT, related_name="actions"
     )
-    title = models.CharField(_("what is to be done"), max_length=300)
+    title = models.CharField(_("what is to be done"), max_length=300, validators=[single_line])  # mail subjects
     owner_country = models.ForeignKey(
         "members.Country",
         verbose_name=_("owner: country"),
@@ -323,7 +324,7 @@ class NewsItem(models.Model):
         related_name="news",
     )
     slug = models.SlugField(_("address"), max_length=120, unique=True)
-    title = models.CharField(_("title"), max_length=250)
+    title = models.CharField(_("title"), max_length=250, validators=[single_line])  # the feed's item titles
     body = models.TextField(_("text"), help_text=_("Rich text; scripts and unsafe markup are removed."))
     status = models.CharField(_("status"), max_length=20, choices=NewsStatus.choices, default=NewsStatus.DRAFT)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)

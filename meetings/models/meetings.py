@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from network.lib.neutralise import single_line
 from network.lib.zones import validate_time_zone
 
 from ..enums import (
@@ -88,7 +89,7 @@ class Meeting(models.Model):
     )
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[single_line])
     summary = models.TextField(_("summary"), blank=True)
     format = models.CharField(_("format"), max_length=20, choices=MeetingFormat.choices)
     starts_at = models.DateTimeField(_("starts at"))
@@ -101,10 +102,13 @@ class Meeting(models.Model):
         help_text=_("The start and end are in this time zone (IANA name, e.g. Europe/Brussels)."),
     )
     answer_deadline = models.DateField(_("answer by"), null=True, blank=True)
-    venue_name = models.CharField(_("venue"), max_length=200, blank=True)
-    venue_address = models.CharField(_("venue address"), max_length=300, blank=True)
-    venue_city = models.CharField(_("city"), max_length=100, blank=True)
-    video_link = models.URLField(_("video-conference link"), blank=True, help_text=_("Shown only to invitees."))
+    # These reach mail subjects and calendar properties (SUMMARY, LOCATION): one line each.
+    venue_name = models.CharField(_("venue"), max_length=200, blank=True, validators=[single_line])
+    venue_address = models.CharField(_("venue address"), max_length=300, blank=True, validators=[single_line])
+    venue_city = models.CharField(_("city"), max_length=100, blank=True, validators=[single_line])
+    video_link = models.URLField(
+        _("video-conference link"), blank=True, validators=[single_line], help_text=_("Shown only to invitees.")
+    )
     dial_in = models.CharField(_("dial-in"), max_length=300, blank=True, help_text=_("Shown only to invitees."))
     chair = models.ForeignKey(
         "members.Person",
