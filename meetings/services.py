@@ -22,12 +22,11 @@ from members.models import Country, Mandate, Person
 from members.services import presidency_on
 
 from . import delivery
-from .enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence, Visibility
+from .enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence
 from .models import (
     DEFAULT_REMINDERS,
     AgendaItem,
     Attendance,
-    Document,
     Invitation,
     Meeting,
     MeetingChange,
@@ -670,34 +669,3 @@ def answer_summary(meeting: Meeting) -> str:
         )
         % c
     )
-
-
-def person_of(user) -> Person | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Person.objects.filter(user=user, is_active=True).select_related("organisation__country").first()
-
-
-def can_view_document(user, document: Document) -> bool:
-    """Staff see every document. Others see a public one once the meeting is announced; an invitee (whose
-    invitation went out) sees the invitees' documents, and members-only ones unless they observe."""
-    if getattr(user, "is_authenticated", False) and user.is_active and user.is_staff:
-        return True
-    if document.is_archived or document.meeting.status == MeetingStatus.DRAFT:
-        return False
-    if document.visibility == Visibility.PUBLIC:
-        return True
-    person = person_of(user) if getattr(user, "is_active", False) else None
-    if person is None:
-        return False
-    invitation = (
-        Invitation.objects.live()
-        .filter(meeting_id=document.meeting_id, person=person, sent_at__isnull=False)
-        .only("capacity")
-        .first()
-    )
-    if invitation is None:
-        return False
-    if document.visibility == Visibility.MEMBERS:
-        return invitation.capacity == Capacity.MEMBER
-    return True
