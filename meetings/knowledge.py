@@ -248,12 +248,14 @@ def action_recipients(action: Action) -> list[Person]:
         mandates = mandates.filter(role=Role.SECRETARIAT)
     elif action.owner_organisation_id:
         mandates = mandates.filter(organisation_id=action.owner_organisation_id, role=Role.DIRECTOR_GENERAL)
-    else:
+    elif action.owner_country_id is not None:
         mandates = mandates.filter(
             organisation__country_id=action.owner_country_id,
             organisation__kind=OrganisationKind.CRISIS_CENTRE,
             role=Role.DIRECTOR_GENERAL,
         )
+    else:  # an action without an owner (the model's validation forbids it) reminds nobody
+        return []
     people = {m.person.pk: m.person for m in mandates}
     return list(people.values())
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -198,7 +198,10 @@ def lesson_edit(request, pk=None):
         lesson = get_object_or_404(visibility.lessons(reader), pk=pk)
         if not visibility.can_edit_lesson(reader, lesson):
             raise PermissionDenied
-    meetings = visibility.meetings(reader).order_by("-starts_at")
+    meetings = visibility.meetings(reader)
+    if lesson.meeting_id:  # a colleague's draft may name a meeting the reader was not invited to: keep it
+        meetings = Meeting.objects.filter(Q(pk__in=meetings.values("pk")) | Q(pk=lesson.meeting_id))
+    meetings = meetings.order_by("-starts_at")
     if request.method == "POST":
         form = LessonForm(request.POST, meetings=meetings)
         if form.is_valid():

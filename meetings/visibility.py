@@ -101,8 +101,11 @@ def meetings(reader: Reader) -> QuerySet[Meeting]:
 
 
 def readers_of(meeting: Meeting) -> QuerySet[Person]:
-    """Active people who may open ``meeting`` (its invitees, by the rule of ``invitations``); staff aside."""
-    return Person.objects.filter(is_active=True, pk__in=_sent_invitations().filter(meeting=meeting).values("person_id"))
+    """Active people who may open ``meeting``: its invitees (by the rule of ``invitations``) and the people whose
+    account is active secretariat staff."""
+    invitees = _sent_invitations().filter(meeting=meeting).values("person_id")
+    staff = Q(user__is_staff=True, user__is_active=True)
+    return Person.objects.filter(Q(pk__in=invitees) | staff, is_active=True)
 
 
 def visibilities_for(capacity: str) -> list[str]:

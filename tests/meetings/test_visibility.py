@@ -283,6 +283,17 @@ def test_action_reminders_go_only_to_owners_who_may_see_the_action(world):
     assert reminded == [("Dubois", "Alpha action for France"), ("Kowalski", "Bravo action for Poland")]
 
 
+def test_secretariat_staff_hear_of_the_secretariats_actions_of_any_meeting(world):
+    benelux = factories.organisation(None, kind=OrganisationKind.SECRETARIAT, name_en="Benelux")
+    peeters = factories.person(benelux, first_name="Sarah", last_name="Peeters")
+    factories.mandate(peeters, role=Role.SECRETARIAT)
+    open_account(peeters, staff=True)
+    with time_machine.travel(datetime.datetime(2027, 3, 1, 9, tzinfo=factories.BRUSSELS), tick=False):
+        knowledge.send_action_reminders()
+    reminded = OutgoingMessage.objects.filter(kind="action_reminder", person=peeters).values_list("subject", flat=True)
+    assert [subject.split(": ", 1)[1] for subject in reminded] == ["Bravo action for secretariat"]
+
+
 def test_a_reader_without_a_country_owns_no_countrys_actions(world):
     reader = visibility.Reader.of_person(world["readers"]["council"])
     everything = list(Action.objects.order_by("pk").values_list("title_en", flat=True))
