@@ -25,7 +25,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from members import pagecache
 from members.enums import OrganisationKind, Role
 from members.models import Mandate, Person
 
@@ -84,7 +83,6 @@ def index_lessons(queryset: QuerySet | None = None) -> None:
     """Refresh the full-text vector of lessons (all of them by default). A no-op on SQLite."""
     if is_postgres():
         (queryset if queryset is not None else LessonLearned.objects.all()).update(search_vector=search_vector())
-        pagecache.changed()  # search results change
 
 
 def clean_query(q: str) -> str:

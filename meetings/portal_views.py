@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Country
-from members.pagecache import cached_page
 from members.portal import member_required
 from network.lib.files import private_file_response
 
@@ -58,7 +57,6 @@ class LessonFilter(forms.Form):
 
 @member_required
 @require_GET
-@cached_page
 def lessons(request):
     reader = request.reader
     form = LessonFilter(request.GET or None, meetings=visibility.meetings(reader).order_by("-starts_at"))
@@ -105,7 +103,6 @@ def lessons(request):
 
 @member_required
 @require_http_methods(["GET", "POST"])
-@cached_page
 def lesson(request, pk):
     reader = request.reader
     lesson = get_object_or_404(
@@ -244,7 +241,6 @@ def lesson_edit(request, pk=None):
 
 @member_required
 @require_GET
-@cached_page
 def actions(request):
     owner = request.GET.get("owner", "")
     reader = request.reader
@@ -266,7 +262,6 @@ class ActionUpdateForm(forms.Form):
 
 @member_required
 @require_http_methods(["GET", "POST"])
-@cached_page
 def action(request, pk):
     reader = request.reader
     action = get_object_or_404(visibility.actions(reader).select_related("conclusion__meeting"), pk=pk)
@@ -299,7 +294,6 @@ def action(request, pk):
 
 @member_required
 @require_GET
-@cached_page
 def meeting_outcomes(request, pk):
     reader = request.reader
     meeting = visibility.meetings(reader).filter(pk=pk).first()

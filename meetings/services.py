@@ -16,7 +16,6 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members import pagecache
 from members.enums import OrganisationKind, Participation, Role
 from members.models import Country, Mandate, Person
 from members.services import presidency_on
@@ -228,7 +227,6 @@ def invite_network(meeting: Meeting, *, by=None) -> list[Invitation]:
         )
         for p in planned
     )
-    pagecache.changed()
     invitations = list(Invitation.objects.filter(meeting=meeting, person__in=[p.person for p in planned]))
     if meeting.status == MeetingStatus.INVITED:
         _send(meeting, invitations)
@@ -272,7 +270,6 @@ def _send(meeting: Meeting, invitations: list[Invitation], *, shared: dict | Non
         invitation.meeting = meeting
         invitation.sent_at = now
     Invitation.objects.filter(pk__in=[i.pk for i in to_send]).update(sent_at=now)
-    pagecache.changed()  # bulk writes send no signals: members now see the meeting
     delivery.queue_invitations(to_send, shared=shared)
 
 
@@ -466,7 +463,6 @@ def ensure_reminders(meeting: Meeting) -> None:
         ReminderRule.objects.bulk_create(
             ReminderRule(meeting=meeting, kind=kind, days_before=days) for kind, days in DEFAULT_REMINDERS
         )
-        pagecache.changed()
 
 
 # --- Changes to the meeting ---------------------------------------------------------------------------------------
@@ -559,7 +555,6 @@ def prepare_attendance(meeting: Meeting) -> int:
         if invitation.person_id not in have
     ]
     Attendance.objects.bulk_create(rows)
-    pagecache.changed()
     return len(rows)
 
 

@@ -177,18 +177,19 @@ def minutes(reader: Reader) -> QuerySet[Minutes]:
 def lessons(reader: Reader) -> QuerySet[LessonLearned]:
     """Lessons the reader may read: all for staff. Otherwise lessons out of draft shared at a meeting the reader
     may open; in office also those shared between meetings (no meeting) and every lesson of their own country,
-    drafts included."""
+    drafts included. The search vector (read only by the search's conditions) is not loaded."""
+    shown = LessonLearned.objects.defer("search_vector")
     if reader.staff:
-        return LessonLearned.objects.all()
+        return shown
     if reader.person is None:
-        return LessonLearned.objects.none()
+        return shown.none()
     out_of_draft = ~Q(status=LessonStatus.DRAFT)
     rule = out_of_draft & Q(meeting__in=meetings(reader))
     if reader.in_office:
         rule |= out_of_draft & Q(meeting__isnull=True)
         if reader.country_id is not None:
             rule |= Q(country_id=reader.country_id)
-    return LessonLearned.objects.filter(rule)
+    return shown.filter(rule)
 
 
 # --- What a reader may do ---------------------------------------------------------------------------------------

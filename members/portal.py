@@ -35,7 +35,6 @@ from network.lib import zones
 from .enums import OrganisationKind, Participation, Role
 from .identity import person_of
 from .models import Country, Mandate, Notice, Organisation, Person
-from .pagecache import cached_page
 
 
 def member_required(view):
@@ -77,7 +76,6 @@ def _my_invitations(reader: visibility.Reader) -> dict[int, Invitation]:
 
 @member_required
 @require_GET
-@cached_page
 def dashboard(request):
     reader = request.reader
     upcoming = list(visibility.meetings(reader).upcoming().order_by("starts_at")[:5])
@@ -97,7 +95,6 @@ def dashboard(request):
 
 @member_required
 @require_GET
-@cached_page
 def meetings(request):
     visible = visibility.meetings(request.reader)
     mine = _my_invitations(request.reader)
@@ -123,7 +120,6 @@ def _meeting_for(request, pk) -> Meeting:
 
 @member_required
 @require_GET
-@cached_page
 def meeting(request, pk):
     reader = request.reader
     meeting = _meeting_for(request, pk)
@@ -242,7 +238,6 @@ def calendar_feed(request, token):
 
 @member_required
 @require_GET
-@cached_page
 def directory(request):
     if not visibility.may_use_directory(request.reader):
         raise PermissionDenied

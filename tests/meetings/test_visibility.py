@@ -42,12 +42,6 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def _render_every_time(settings):
-    """The pages are rendered for the reader, not served from a page kept for them."""
-    settings.PORTAL_CACHE_SECONDS = 0
-
-
 def _document(meeting, title: str, visibility_: str) -> Document:
     return Document.objects.create(
         meeting=meeting,
