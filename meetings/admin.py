@@ -27,7 +27,6 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from members import pagecache
 from members.admin import NoDeleteMixin
 from members.models import Person
 
@@ -810,7 +809,6 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
             return
         if data["answer"] == Answer.PENDING:
             Invitation.objects.filter(pk=obj.pk).update(remarks=(data.get("remarks") or "").strip())
-            pagecache.changed()
             return
         services.record_answer(
             Invitation.objects.get(pk=obj.pk),

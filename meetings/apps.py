@@ -11,8 +11,9 @@ def ensure_periodic_tasks(sender, **kwargs):
         ("Sweep the outbox", "meetings.tasks.sweep_outbox", 1),
         ("Send due reminders", "meetings.tasks.send_due_reminders", 5),
         ("Delete old outbox bodies", "meetings.tasks.purge_outbox", 24 * 60),
-        ("Forget expired portal pages", "members.tasks.forget_kept_pages", 5),
     ]
+    # Jobs that no longer exist: beat would send tasks no worker knows.
+    PeriodicTask.objects.filter(task__in=["members.tasks.forget_kept_pages"]).delete()
     for name, task, minutes in jobs:
         every, _created = IntervalSchedule.objects.get_or_create(every=minutes, period=IntervalSchedule.MINUTES)
         PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": every})

@@ -43,7 +43,7 @@ from django.utils.translation import gettext as _
 from members.models import Person
 
 from . import calendar, links, mime
-from .enums import Answer, MeetingStatus, Visibility
+from .enums import Answer, MeetingStatus
 from .models import (
     Document,
     Invitation,
@@ -79,10 +79,11 @@ def when(meeting: Meeting) -> str:
 
 
 def documents_for(invitation: Invitation) -> list[Document]:
-    visible = [Visibility.INVITEES, Visibility.PUBLIC]
-    if invitation.capacity == "member":
-        visible.append(Visibility.MEMBERS)
-    return list(invitation.meeting.documents.filter(is_archived=False, visibility__in=visible))
+    """The documents an email to this invitee lists: the rule of ``visibility.documents``."""
+    from .visibility import visibilities_for
+
+    shown = visibilities_for(invitation.capacity)
+    return list(invitation.meeting.documents.filter(is_archived=False, visibility__in=shown))
 
 
 @dataclass

@@ -25,21 +25,21 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from members import pagecache
 from members.enums import OrganisationKind, Role
 from members.models import Mandate, Person
 
+from . import visibility
 from .models import (
     Action,
     ActionStatus,
     ActionUpdate,
-    Conclusion,
     LessonComment,
     LessonLearned,
     LessonStatus,
     Meeting,
     NewsItem,
 )
+from .visibility import Reader
 
 CONFIGS = {"en": "english", "fr": "french", "nl": "dutch", "de": "german"}
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
@@ -83,7 +83,6 @@ def index_lessons(queryset: QuerySet | None = None) -> None:
     """Refresh the full-text vector of lessons (all of them by default). A no-op on SQLite."""
     if is_postgres():
         (queryset if queryset is not None else LessonLearned.objects.all()).update(search_vector=search_vector())
-        pagecache.changed()  # search results change
 
 
 def clean_query(q: str) -> str:
@@ -171,21 +170,6 @@ def highlight(text: str, q: str) -> SafeString:
 # --- Lessons ------------------------------------------------------------------------------------------------------
 
 
-def can_edit_lesson(user, person: Person | None, lesson: LessonLearned) -> bool:
-    if user.is_staff:
-        return True
-    return bool(person and lesson.is_draft and person.organisation.country_id == lesson.country_id)
-
-
-def visible_lessons(user, person: Person | None) -> QuerySet:
-    """Members see lessons shared with the network and their own country's drafts; the secretariat sees all."""
-    lessons = LessonLearned.objects.all()
-    if user.is_staff:
-        return lessons
-    own = Q(status=LessonStatus.DRAFT, country_id=person.organisation.country_id) if person else Q(pk__in=[])
-    return lessons.filter(~Q(status=LessonStatus.DRAFT) | own)
-
-
 @transaction.atomic
 def save_lesson(lesson: LessonLearned, *, themes=None) -> LessonLearned:
     """Validate and save a lesson (its own language must have a title and a text), then index it."""
@@ -205,41 +189,35 @@ def save_lesson(lesson: LessonLearned, *, themes=None) -> LessonLearned:
     return lesson
 
 
-def share_lesson(lesson: LessonLearned, *, user, person) -> None:
-    if not can_edit_lesson(user, person, lesson):
+def share_lesson(lesson: LessonLearned, *, reader: Reader) -> None:
+    """Share a draft with the network. Raises ``PermissionDenied`` unless ``visibility.can_edit_lesson``."""
+    if not visibility.can_edit_lesson(reader, lesson):
         raise PermissionDenied
     lesson.status = LessonStatus.SHARED
     lesson.save(update_fields=["status", "updated_at"])
 
 
-def comment(lesson: LessonLearned, *, person: Person | None, text: str) -> LessonComment:
+def comment(lesson: LessonLearned, *, reader: Reader, text: str) -> LessonComment:
+    """Add the reader's comment (at most 4,000 characters) to a lesson they may read. Raises ``PermissionDenied``
+    unless ``visibility.can_comment``, ``ValidationError`` for an empty or long text."""
+    if not visibility.can_comment(reader, lesson):
+        raise PermissionDenied
     text = (text or "").strip()
     if not text:
         raise ValidationError(_("The comment is empty."))
     if len(text) > 4000:
         raise ValidationError(_("A comment has at most 4,000 characters."))
-    return LessonComment.objects.create(lesson=lesson, author=person, text=text)
+    return LessonComment.objects.create(lesson=lesson, author=reader.person, text=text)
 
 
 # --- Actions ------------------------------------------------------------------------------------------------------
 
 
-def can_update_action(user, person: Person | None, action: Action) -> bool:
-    if user.is_staff:
-        return True
-    if person is None:
-        return False
-    if action.owner_country_id:
-        return person.organisation.country_id == action.owner_country_id
-    if action.owner_organisation_id:
-        return person.organisation_id == action.owner_organisation_id
-    return person.organisation.kind == OrganisationKind.SECRETARIAT
-
-
 @transaction.atomic
-def update_action(action: Action, *, status: str, note: str, user, person: Person | None) -> ActionUpdate:
-    """Change an action's status with a short progress note; every change is kept (who, when, what)."""
-    if not can_update_action(user, person, action):
+def update_action(action: Action, *, status: str, note: str, reader: Reader) -> ActionUpdate:
+    """Change an action's status with a short progress note; every change is kept (who, when, what). Raises
+    ``PermissionDenied`` unless ``visibility.can_update_action``, ``ValidationError`` for a bad status or note."""
+    if not visibility.can_update_action(reader, action):
         raise PermissionDenied
     note = (note or "").strip()
     if status not in ActionStatus.values:
@@ -251,24 +229,31 @@ def update_action(action: Action, *, status: str, note: str, user, person: Perso
     action = Action.objects.select_for_update().get(pk=action.pk)
     action.status = status
     action.save(update_fields=["status"])
-    return ActionUpdate.objects.create(action=action, status=status, note=note, by=user)
+    return ActionUpdate.objects.create(action=action, status=status, note=note, by=reader.user)
 
 
 def action_recipients(action: Action) -> list[Person]:
     """Who hears about an action: the directors-general of the owning country or organisation, or the
-    secretariat's people."""
+    secretariat's people, in office today and among those who may see the action (``visibility.readers_of`` its
+    meeting): a reminder never tells anyone of a meeting they were not invited to."""
     today = timezone.localdate()
-    mandates = Mandate.objects.active_on(today).filter(person__is_active=True).select_related("person")
+    mandates = (
+        Mandate.objects.active_on(today)
+        .filter(person__in=visibility.readers_of(action.conclusion.meeting))
+        .select_related("person")
+    )
     if action.owner_secretariat:
         mandates = mandates.filter(role=Role.SECRETARIAT)
     elif action.owner_organisation_id:
         mandates = mandates.filter(organisation_id=action.owner_organisation_id, role=Role.DIRECTOR_GENERAL)
-    else:
+    elif action.owner_country_id is not None:
         mandates = mandates.filter(
             organisation__country_id=action.owner_country_id,
             organisation__kind=OrganisationKind.CRISIS_CENTRE,
             role=Role.DIRECTOR_GENERAL,
         )
+    else:  # an action without an owner (the model's validation forbids it) reminds nobody
+        return []
     people = {m.person.pk: m.person for m in mandates}
     return list(people.values())
 
@@ -394,33 +379,18 @@ def publish_news(item: NewsItem) -> NewsItem:
 # --- Dashboard ----------------------------------------------------------------------------------------------------
 
 
-def dashboard_context(user, person: Person | None) -> dict:
+def dashboard_context(reader: Reader) -> dict:
+    """The dashboard's knowledge blocks, each by ``visibility``'s rule: open actions the reader's side owns (all
+    for staff without a person), the latest lessons out of draft, the latest conclusions."""
     # Only what the dashboard shows: an action's owner (an organisation is named with its country), not its meeting.
-    actions = Action.objects.open().select_related("owner_country", "owner_organisation__country")
-    if not user.is_staff:
-        country_id = person.organisation.country_id if person else None
-        actions = actions.filter(
-            Q(owner_country_id=country_id) | Q(owner_organisation_id=getattr(person, "organisation_id", None))
-        )
+    actions = visibility.own_actions(reader).open().select_related("owner_country", "owner_organisation__country")
     return {
-        "open_actions": list(actions.order_by("due_date")[:8]),
+        "open_actions": list(actions.order_by("due_date", "pk")[:8]),
         "latest_lessons": list(
-            visible_lessons(user, person)
+            visibility.lessons(reader)
             .exclude(status=LessonStatus.DRAFT)
             .select_related("country")
             .order_by("-created_at")[:5]
         ),
-        "latest_conclusions": list(
-            Conclusion.objects.filter(meeting__in=_meetings_for(user, person)).order_by(
-                "-meeting__starts_at", "number"
-            )[:5]
-        ),
+        "latest_conclusions": list(visibility.conclusions(reader).order_by("-meeting__starts_at", "number")[:5]),
     }
-
-
-def _meetings_for(user, person):
-    if user.is_staff:
-        return Meeting.objects.all()
-    return Meeting.objects.filter(
-        invitations__person=person, invitations__withdrawn_at__isnull=True, invitations__sent_at__isnull=False
-    )

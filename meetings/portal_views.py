@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -18,16 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Country
-from members.pagecache import cached_page
-from members.portal import member_required, visible_meetings
+from members.portal import member_required
 from network.lib.files import private_file_response
 
-from . import knowledge, reports
+from . import knowledge, reports, visibility
 from .models import (
     Action,
     ActionStatus,
     ActionUpdate,
-    Conclusion,
     Crisis,
     LessonLearned,
     LessonStatus,
@@ -59,10 +57,10 @@ class LessonFilter(forms.Form):
 
 @member_required
 @require_GET
-@cached_page
 def lessons(request):
-    form = LessonFilter(request.GET or None, meetings=visible_meetings(request).distinct().order_by("-starts_at"))
-    lessons = knowledge.visible_lessons(request.user, request.person).select_related("country", "crisis")
+    reader = request.reader
+    form = LessonFilter(request.GET or None, meetings=visibility.meetings(reader).order_by("-starts_at"))
+    lessons = visibility.lessons(reader).select_related("country", "crisis")
     q = ""
     if form.is_valid():
         data = form.cleaned_data
@@ -91,24 +89,29 @@ def lessons(request):
     return render(
         request,
         "portal/lessons.html",
-        {"nav": "lessons", "form": form, "page": page, "results": results, "q": q, "query": query.urlencode()},
+        {
+            "nav": "lessons",
+            "form": form,
+            "page": page,
+            "results": results,
+            "q": q,
+            "query": query.urlencode(),
+            "can_submit": visibility.can_submit_lesson(reader),
+        },
     )
 
 
 @member_required
 @require_http_methods(["GET", "POST"])
-@cached_page
 def lesson(request, pk):
+    reader = request.reader
     lesson = get_object_or_404(
-        knowledge.visible_lessons(request.user, request.person).select_related(
-            "country", "organisation", "crisis", "meeting", "author"
-        ),
-        pk=pk,
+        visibility.lessons(reader).select_related("country", "organisation", "crisis", "meeting", "author"), pk=pk
     )
     error = None
     if request.method == "POST":
         try:
-            knowledge.comment(lesson, person=request.person, text=request.POST.get("text", ""))
+            knowledge.comment(lesson, reader=reader, text=request.POST.get("text", ""))
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -123,7 +126,8 @@ def lesson(request, pk):
             "comments": lesson.comments.select_related("author"),
             "attachments": lesson.attachments.all(),
             "error": error,
-            "can_edit": knowledge.can_edit_lesson(request.user, request.person, lesson),
+            "can_edit": visibility.can_edit_lesson(reader, lesson),
+            "can_comment": visibility.can_comment(reader, lesson),
         },
         status=400 if error else 200,
     )
@@ -176,10 +180,11 @@ def _lesson_form_initial(lesson: LessonLearned) -> dict:
 @member_required
 @require_http_methods(["GET", "POST"])
 def lesson_edit(request, pk=None):
+    reader = request.reader
     person = request.person
     if pk is None:
-        if person is None or person.organisation.country_id is None:
-            raise PermissionDenied  # lessons come from a country
+        if not visibility.can_submit_lesson(reader):
+            raise PermissionDenied  # lessons come from a country, written by its people in office
         lesson = LessonLearned(
             country_id=person.organisation.country_id,
             organisation=person.organisation,
@@ -187,10 +192,13 @@ def lesson_edit(request, pk=None):
             original_language=get_language() or "en",
         )
     else:
-        lesson = get_object_or_404(LessonLearned, pk=pk)
-        if not knowledge.can_edit_lesson(request.user, person, lesson):
+        lesson = get_object_or_404(visibility.lessons(reader), pk=pk)
+        if not visibility.can_edit_lesson(reader, lesson):
             raise PermissionDenied
-    meetings = visible_meetings(request).distinct().order_by("-starts_at")
+    meetings = visibility.meetings(reader)
+    if lesson.meeting_id:  # a colleague's draft may name a meeting the reader was not invited to: keep it
+        meetings = Meeting.objects.filter(Q(pk__in=meetings.values("pk")) | Q(pk=lesson.meeting_id))
+    meetings = meetings.order_by("-starts_at")
     if request.method == "POST":
         form = LessonForm(request.POST, meetings=meetings)
         if form.is_valid():
@@ -211,7 +219,7 @@ def lesson_edit(request, pk=None):
                 form.add_error(None, error)
             else:
                 if "share" in request.POST:
-                    knowledge.share_lesson(lesson, user=request.user, person=person)
+                    knowledge.share_lesson(lesson, reader=reader)
                     messages.success(request, _("Your lesson is shared with the network."))
                 else:
                     messages.success(request, _("Your draft is saved; only your country and the secretariat see it."))
@@ -233,21 +241,15 @@ def lesson_edit(request, pk=None):
 
 @member_required
 @require_GET
-@cached_page
 def actions(request):
     owner = request.GET.get("owner", "")
-    actions = Action.objects.select_related(
-        "conclusion__meeting", "owner_country", "owner_organisation__country"
-    ).filter(conclusion__meeting__in=visible_meetings(request))
+    reader = request.reader
+    actions = visibility.own_actions(reader) if owner == "mine" else visibility.actions(reader)
+    actions = actions.select_related("conclusion__meeting", "owner_country", "owner_organisation__country")
     show = request.GET.get("show", "open")
     if show == "open":
         actions = actions.open()
-    if owner == "mine" and request.person:
-        country_id = request.person.organisation.country_id
-        actions = actions.filter(owner_country_id=country_id) | actions.filter(
-            owner_organisation_id=request.person.organisation_id
-        )
-    actions = actions.order_by("due_date", "pk").distinct()
+    actions = actions.order_by("due_date", "pk")
     return render(request, "portal/actions.html", {"nav": "actions", "actions": actions, "owner": owner, "show": show})
 
 
@@ -260,15 +262,10 @@ class ActionUpdateForm(forms.Form):
 
 @member_required
 @require_http_methods(["GET", "POST"])
-@cached_page
 def action(request, pk):
-    action = get_object_or_404(
-        Action.objects.select_related("conclusion__meeting")
-        .filter(conclusion__meeting__in=visible_meetings(request))
-        .distinct(),
-        pk=pk,
-    )
-    can_update = knowledge.can_update_action(request.user, request.person, action)
+    reader = request.reader
+    action = get_object_or_404(visibility.actions(reader).select_related("conclusion__meeting"), pk=pk)
+    can_update = visibility.can_update_action(reader, action)
     form = ActionUpdateForm(request.POST or None, initial={"status": action.status})
     if request.method == "POST":
         if not can_update:
@@ -279,8 +276,7 @@ def action(request, pk):
                     action,
                     status=form.cleaned_data["status"],
                     note=form.cleaned_data["note"],
-                    user=request.user,
-                    person=request.person,
+                    reader=reader,
                 )
             except ValidationError as error:
                 form.add_error(None, error)
@@ -298,18 +294,18 @@ def action(request, pk):
 
 @member_required
 @require_GET
-@cached_page
 def meeting_outcomes(request, pk):
-    meeting = visible_meetings(request).filter(pk=pk).first()
+    reader = request.reader
+    meeting = visibility.meetings(reader).filter(pk=pk).first()
     if meeting is None:
         raise Http404
-    from .models import Minutes, MinutesStatus
-
-    minutes = Minutes.objects.filter(meeting=meeting).first()
-    if minutes is not None and minutes.status != MinutesStatus.APPROVED and not request.user.is_staff:
-        minutes = None
-    conclusions = Conclusion.objects.filter(meeting=meeting).prefetch_related(
-        Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation__country"))
+    minutes = visibility.minutes(reader).filter(meeting=meeting).first()
+    conclusions = (
+        visibility.conclusions(reader)
+        .filter(meeting=meeting)
+        .prefetch_related(
+            Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation__country"))
+        )
     )
     return render(
         request,
@@ -321,9 +317,7 @@ def meeting_outcomes(request, pk):
             "minutes": minutes,
             # nh3 keeps an allow-list of tags and attributes: the minutes' rich text is safe to show as HTML.
             "minutes_text": mark_safe(knowledge.sanitize(minutes.text)) if minutes else "",  # noqa: S308  # nosec B308, B703
-            "lessons": knowledge.visible_lessons(request.user, request.person)
-            .filter(meeting=meeting)
-            .select_related("country"),
+            "lessons": visibility.lessons(reader).filter(meeting=meeting).select_related("country"),
         },
     )
 
@@ -331,14 +325,14 @@ def meeting_outcomes(request, pk):
 @member_required
 @require_GET
 def meeting_report(request, pk):
-    meeting = visible_meetings(request).filter(pk=pk).first()
+    meeting = visibility.meetings(request.reader).filter(pk=pk).first()
     if meeting is None:
         raise Http404
     language = request.GET.get("lang") or get_language() or "en"
     if language not in dict(settings.LANGUAGES):
         language = "en"
     with translation.override(language):
-        pdf = reports.meeting_report_pdf(meeting, user=request.user, person=request.person)
+        pdf = reports.meeting_report_pdf(meeting, reader=request.reader)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report-{meeting.local_start:%Y-%m-%d}-{language}.pdf"'
     return response
@@ -347,8 +341,8 @@ def meeting_report(request, pk):
 @member_required
 @require_POST
 def lesson_share(request, pk):
-    lesson = get_object_or_404(LessonLearned, pk=pk, status=LessonStatus.DRAFT)
-    knowledge.share_lesson(lesson, user=request.user, person=request.person)
+    lesson = get_object_or_404(visibility.lessons(request.reader), pk=pk, status=LessonStatus.DRAFT)
+    knowledge.share_lesson(lesson, reader=request.reader)
     messages.success(request, _("Your lesson is shared with the network."))
     return redirect("portal:lesson", pk=lesson.pk)
 
@@ -360,7 +354,7 @@ def lesson_attachment(request, uid):
     from .models import LessonAttachment
 
     attachment = get_object_or_404(LessonAttachment.objects.select_related("lesson"), uid=uid)
-    if not knowledge.visible_lessons(request.user, request.person).filter(pk=attachment.lesson_id).exists():
+    if not visibility.lessons(request.reader).filter(pk=attachment.lesson_id).exists():
         raise Http404
     return private_file_response(
         attachment.file, filename=attachment.original_name, content_type=attachment.content_type

@@ -8,12 +8,14 @@ from reportlab.platypus import Paragraph, Spacer
 
 from network.lib.neutralise import pdf_text
 
-from . import exports, knowledge, services
+from . import exports, services, visibility
 from .enums import Presence
-from .models import Action, Meeting
+from .models import Meeting
 
 
-def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
+def meeting_report_pdf(meeting: Meeting, *, reader: visibility.Reader) -> bytes:
+    """The report of a meeting ``reader`` may open (the caller checks), with the conclusions, actions and lessons
+    ``visibility`` lets the reader see."""
     s = exports.styles()
     story: list = []
     if meeting.summary:
@@ -50,13 +52,15 @@ def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
     )
 
     story.append(Paragraph(pdf_text(_("Conclusions and actions")), s["h2"]))
-    conclusions = list(meeting.conclusions.order_by("number"))
+    conclusions = list(visibility.conclusions(reader).filter(meeting=meeting).order_by("number"))
     if not conclusions:
         story.append(Paragraph(pdf_text(_("No conclusions recorded.")), s["body"]))
     for conclusion in conclusions:
         story.append(Paragraph(f"<b>{pdf_text(conclusion.number)}.</b> {pdf_text(conclusion.text)}", s["body"]))
-        for action in Action.objects.filter(conclusion=conclusion).select_related(
-            "owner_country", "owner_organisation"
+        for action in (
+            visibility.actions(reader)
+            .filter(conclusion=conclusion)
+            .select_related("owner_country", "owner_organisation")
         ):
             line = _("Action: %(title)s — %(owner)s, due %(due)s (%(status)s)") % {
                 "title": action.title,
@@ -68,7 +72,7 @@ def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:
         story.append(Spacer(0, 2 * mm))
 
     story.append(Paragraph(pdf_text(_("Lessons learned")), s["h2"]))
-    lessons = knowledge.visible_lessons(user, person).filter(meeting=meeting).select_related("country")
+    lessons = visibility.lessons(reader).filter(meeting=meeting).select_related("country")
     if not lessons:
         story.append(Paragraph(pdf_text(_("No lessons shared at this meeting.")), s["body"]))
     for lesson in lessons:

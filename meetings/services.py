@@ -16,18 +16,16 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from members import pagecache
 from members.enums import OrganisationKind, Participation, Role
 from members.models import Country, Mandate, Person
 from members.services import presidency_on
 
 from . import delivery
-from .enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence, Visibility
+from .enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence
 from .models import (
     DEFAULT_REMINDERS,
     AgendaItem,
     Attendance,
-    Document,
     Invitation,
     Meeting,
     MeetingChange,
@@ -229,7 +227,6 @@ def invite_network(meeting: Meeting, *, by=None) -> list[Invitation]:
         )
         for p in planned
     )
-    pagecache.changed()
     invitations = list(Invitation.objects.filter(meeting=meeting, person__in=[p.person for p in planned]))
     if meeting.status == MeetingStatus.INVITED:
         _send(meeting, invitations)
@@ -298,7 +295,6 @@ def _send(meeting: Meeting, invitations: list[Invitation], *, shared: dict | Non
         invitation.meeting = meeting
         invitation.sent_at = now
     Invitation.objects.filter(pk__in=[i.pk for i in to_send]).update(sent_at=now)
-    pagecache.changed()  # bulk writes send no signals: members now see the meeting
     delivery.queue_invitations(to_send, shared=shared)
 
 
@@ -492,7 +488,6 @@ def ensure_reminders(meeting: Meeting) -> None:
         ReminderRule.objects.bulk_create(
             ReminderRule(meeting=meeting, kind=kind, days_before=days) for kind, days in DEFAULT_REMINDERS
         )
-        pagecache.changed()
 
 
 # --- Changes to the meeting ---------------------------------------------------------------------------------------
@@ -585,7 +580,6 @@ def prepare_attendance(meeting: Meeting) -> int:
         if invitation.person_id not in have
     ]
     Attendance.objects.bulk_create(rows)
-    pagecache.changed()
     return len(rows)
 
 
@@ -695,34 +689,3 @@ def answer_summary(meeting: Meeting) -> str:
         )
         % c
     )
-
-
-def person_of(user) -> Person | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    return Person.objects.filter(user=user, is_active=True).select_related("organisation__country").first()
-
-
-def can_view_document(user, document: Document) -> bool:
-    """Staff see every document. Others see a public one once the meeting is announced; an invitee (whose
-    invitation went out) sees the invitees' documents, and members-only ones unless they observe."""
-    if getattr(user, "is_authenticated", False) and user.is_active and user.is_staff:
-        return True
-    if document.is_archived or document.meeting.status == MeetingStatus.DRAFT:
-        return False
-    if document.visibility == Visibility.PUBLIC:
-        return True
-    person = person_of(user) if getattr(user, "is_active", False) else None
-    if person is None:
-        return False
-    invitation = (
-        Invitation.objects.live()
-        .filter(meeting_id=document.meeting_id, person=person, sent_at__isnull=False)
-        .only("capacity")
-        .first()
-    )
-    if invitation is None:
-        return False
-    if document.visibility == Visibility.MEMBERS:
-        return invitation.capacity == Capacity.MEMBER
-    return True

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -16,8 +16,3 @@ class MembersConfig(AppConfig):
     def ready(self):
         # After every migrate, so the group also gets the permissions of models added later.
         post_migrate.connect(_refresh_secretariat_group, sender=self, dispatch_uid="members.secretariat_group")
-        # Any change to the network's data retires the portal pages kept for readers (members/pagecache.py).
-        from .pagecache import on_model_change
-
-        for signal in (post_save, post_delete, m2m_changed):
-            signal.connect(on_model_change, dispatch_uid=f"members.pagecache.{id(signal)}")

@@ -49,15 +49,13 @@ class PersonLanguageMiddleware:
     def __call__(self, request):
         from django.conf import settings
 
-        from .models import Person
+        from .identity import person_of
 
         user = getattr(request, "user", None)
         request.person = None
         if user is not None and user.is_authenticated:
             # Looked up once per request; the portal's views use request.person.
-            request.person = (
-                Person.objects.filter(user=user, is_active=True).select_related("organisation__country").first()
-            )
+            request.person = person_of(user)
             person = request.person
             if (
                 person is not None

@@ -1,8 +1,8 @@
 """The member portal: dashboard, meetings and answers, directory, profile, calendar feed, secretariat's board.
 
-Every view checks access: anonymous visitors go to the login page; a member sees the meetings they are invited to
-(invitations that went out), the secretariat sees all. The calendar feed is the one page without login: its
-secret URL is the key.
+Every view checks access: anonymous visitors go to the login page; what a signed-in reader sees and may do is
+``meetings.visibility``'s rule (a member sees the meetings they were invited to, the secretariat sees all). The
+calendar feed is the one page without login: its secret URL is the key.
 """
 
 from __future__ import annotations
@@ -25,28 +25,30 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings import calendar, knowledge, services
-from meetings.delivery import documents_for, when
+from meetings import calendar, knowledge, services, visibility
+from meetings.delivery import when
 from meetings.enums import Answer, MeetingStatus
 from meetings.forms import AnswerForm
 from meetings.models import Invitation, Meeting
 from network.lib import zones
 
 from .enums import OrganisationKind, Participation, Role
+from .identity import person_of
 from .models import Country, Mandate, Notice, Organisation, Person
-from .pagecache import cached_page
 
 
 def member_required(view):
-    """Signed in, active, and either secretariat staff or a person of the registry."""
+    """Signed in, active, and either secretariat staff or an active person of the registry; sets
+    ``request.reader`` (``meetings.visibility.Reader``)."""
 
     @functools.wraps(view)
     @login_required
     @never_cache
     def wrapper(request, *args, **kwargs):
         if not hasattr(request, "person"):  # set by PersonLanguageMiddleware
-            request.person = services.person_of(request.user)
-        if request.person is None and not request.user.is_staff:
+            request.person = person_of(request.user)
+        request.reader = visibility.Reader.of_user(request.user, person=request.person)
+        if request.person is None and not request.reader.staff:
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -64,21 +66,9 @@ def staff_required(view):
     return wrapper
 
 
-def visible_meetings(request):
-    """Meetings the user may open: all but drafts for the secretariat (drafts too), invitations that went out for
-    members."""
-    if request.user.is_staff:
-        return Meeting.objects.all()
-    return Meeting.objects.exclude(status=MeetingStatus.DRAFT).filter(
-        invitations__person=request.person, invitations__withdrawn_at__isnull=True, invitations__sent_at__isnull=False
-    )
-
-
-def _my_invitations(person: Person | None):
-    if person is None:
-        return {}
-    invitations = Invitation.objects.live().filter(person=person, sent_at__isnull=False).select_related("substitute")
-    return {i.meeting_id: i for i in invitations}
+def _my_invitations(reader: visibility.Reader) -> dict[int, Invitation]:
+    """The reader's invitations that open a meeting to them, by meeting id."""
+    return {i.meeting_id: i for i in visibility.invitations(reader).select_related("substitute")}
 
 
 # --- Dashboard --------------------------------------------------------------------------------------------------
@@ -86,15 +76,16 @@ def _my_invitations(person: Person | None):
 
 @member_required
 @require_GET
-@cached_page
 def dashboard(request):
-    upcoming = list(visible_meetings(request).upcoming().order_by("starts_at").distinct()[:5])
-    mine = _my_invitations(request.person)
+    reader = request.reader
+    upcoming = list(visibility.meetings(reader).upcoming().order_by("starts_at")[:5])
+    mine = _my_invitations(reader)
     context = {
         "nav": "dashboard",
         "upcoming": [(m, mine.get(m.pk)) for m in upcoming],
+        "may_answer": reader.in_office,
         "notices": Notice.objects.current()[:5],
-        **knowledge.dashboard_context(request.user, request.person),
+        **knowledge.dashboard_context(reader),
     }
     return render(request, "portal/dashboard.html", context)
 
@@ -104,10 +95,9 @@ def dashboard(request):
 
 @member_required
 @require_GET
-@cached_page
 def meetings(request):
-    visible = visible_meetings(request).distinct()
-    mine = _my_invitations(request.person)
+    visible = visibility.meetings(request.reader)
+    mine = _my_invitations(request.reader)
     upcoming = list(visible.upcoming().order_by("starts_at"))
     past = list(visible.past().order_by("-starts_at")[:50])
     return render(
@@ -122,7 +112,7 @@ def meetings(request):
 
 
 def _meeting_for(request, pk) -> Meeting:
-    meeting = visible_meetings(request).filter(pk=pk).select_related("chair", "host", "crisis").first()
+    meeting = visibility.meetings(request.reader).filter(pk=pk).select_related("chair", "host", "crisis").first()
     if meeting is None:
         raise Http404
     return meeting
@@ -130,10 +120,10 @@ def _meeting_for(request, pk) -> Meeting:
 
 @member_required
 @require_GET
-@cached_page
 def meeting(request, pk):
+    reader = request.reader
     meeting = _meeting_for(request, pk)
-    invitation = _my_invitations(request.person).get(meeting.pk)
+    invitation = _my_invitations(reader).get(meeting.pk)
     my_zone = zoneinfo.ZoneInfo(request.person.time_zone) if request.person else meeting.zone
     with timezone.override(meeting.zone):
         meeting_when = when(meeting)
@@ -142,12 +132,7 @@ def meeting(request, pk):
         start, end = meeting.starts_at.astimezone(my_zone), meeting.ends_at.astimezone(my_zone)
         local_when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({my_zone.key})"
     agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
-    if request.user.is_staff:
-        documents = list(meeting.documents.filter(is_archived=False))
-    elif invitation is not None:
-        documents = documents_for(invitation)
-    else:
-        documents = []
+    documents = visibility.documents(reader).filter(meeting=meeting, is_archived=False)
     answers = (
         Invitation.objects.live()
         .filter(meeting=meeting, sent_at__isnull=False)
@@ -172,9 +157,12 @@ def meeting(request, pk):
             "agenda": services.planned_agenda(meeting, agenda_items),
             "documents": documents,
             "answers": answers,
-            "show_connection": request.user.is_staff or invitation is not None,
+            "show_connection": reader.staff or invitation is not None,
             "map_url": map_url,
-            "can_answer": invitation is not None and meeting.accepts_answers and meeting.status != MeetingStatus.DRAFT,
+            "can_answer": invitation is not None
+            and visibility.can_answer(reader, invitation)
+            and meeting.accepts_answers
+            and meeting.status != MeetingStatus.DRAFT,
         },
     )
 
@@ -183,9 +171,14 @@ def meeting(request, pk):
 @require_http_methods(["GET", "POST"])
 def answer(request, pk):
     meeting = _meeting_for(request, pk)
-    invitation = _my_invitations(request.person).get(meeting.pk)
+    invitation = _my_invitations(request.reader).get(meeting.pk)
     if invitation is None:
         raise Http404
+    if not visibility.can_answer(request.reader, invitation):
+        messages.error(
+            request, _("You no longer hold a mandate in the network: you may read this meeting, not answer.")
+        )
+        return redirect("portal:meeting", pk=meeting.pk)
     if not meeting.accepts_answers or meeting.status == MeetingStatus.CANCELLED:
         messages.error(request, _("Answers to this meeting can no longer change."))
         return redirect("portal:meeting", pk=meeting.pk)
@@ -212,7 +205,7 @@ def answer(request, pk):
 @require_GET
 def meeting_ics(request, pk):
     meeting = _meeting_for(request, pk)
-    invitation = _my_invitations(request.person).get(meeting.pk)
+    invitation = _my_invitations(request.reader).get(meeting.pk)
     if invitation is not None:
         invitation.meeting = meeting
         content = (
@@ -232,12 +225,7 @@ def calendar_feed(request, token):
     person = Person.objects.filter(calendar_token=token, is_active=True).first() if token else None
     if person is None:
         raise Http404
-    invitations = (
-        Invitation.objects.live()
-        .filter(person=person, sent_at__isnull=False)
-        .exclude(meeting__status=MeetingStatus.DRAFT)
-        .select_related("meeting", "person")
-    )
+    invitations = visibility.invitations(visibility.Reader.of_person(person)).select_related("meeting", "person")
     events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations]
     content = calendar.calendar(events, method="PUBLISH", name=_("DG Network meetings"))
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
@@ -250,8 +238,9 @@ def calendar_feed(request, token):
 
 @member_required
 @require_GET
-@cached_page
 def directory(request):
+    if not visibility.may_use_directory(request.reader):
+        raise PermissionDenied
     # Control characters (a NUL cannot even reach PostgreSQL) are dropped; a country is two ASCII letters.
     q = knowledge.clean_query(request.GET.get("q") or "")[:100]
     code = "".join(c for c in (request.GET.get("country") or "") if c.isascii() and c.isalpha())[:2].upper()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from . import pagecache
 from .models import Person
 from .services import deactivate_person
 
@@ -108,8 +107,6 @@ def erase_person(person: Person) -> None:
     Invitation.history.filter(person_id=person.pk).update(remarks="")
     LessonComment.objects.filter(author=person).update(author=None)
     LessonLearned.objects.filter(author=person).update(author=None)
-    pagecache.changed()  # the updates above send no signals
-    pagecache.forget(all_pages=True)  # pages kept for readers may show the person
     # Messages not sent yet are never sent: their address and bodies go now.
     OutgoingMessage.objects.filter(person=person, status=MessageStatus.QUEUED).update(
         status=MessageStatus.FAILED, last_error="Not sent: the person's data was erased.", next_attempt_at=None

@@ -151,12 +151,6 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # The database cache is shared by every web process and survives a Redis outage (login rate limits live here).
 # Its table is created by a migration (network/migrations).
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://django_cache")}
-if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
-    # Room for the portal pages kept per reader (below) besides the sign-in rate limits; expired rows go first.
-    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 5000)
-# A reader's portal pages are served again until the network's data changes, for at most this long (0: off);
-# see members/pagecache.py.
-PORTAL_CACHE_SECONDS = env.int("PORTAL_CACHE_SECONDS", default=60)
 
 
 # --- Mail ------------------------------------------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_director_submits_previews_saves_and_shares_a_lesson(demo, client):
     # A colleague from another country does not see the draft.
     _client_for(client, "thomas.becker@example.org")
     assert client.get(reverse("portal:lesson", args=[lesson.pk])).status_code == 404
-    assert client.get(reverse("portal:lesson_edit", args=[lesson.pk])).status_code == 403
+    assert client.get(reverse("portal:lesson_edit", args=[lesson.pk])).status_code == 404  # nor that it exists
     _client_for(client, "claire.dubois@example.org")
     client.post(reverse("portal:lesson_share", args=[lesson.pk]))
     lesson.refresh_from_db()

@@ -42,13 +42,6 @@ BUDGET = 15
 _keys = itertools.count(1)
 
 
-@pytest.fixture(autouse=True)
-def _render_every_time(settings):
-    """Count what rendering a page costs, not a reload of the page kept for the reader (tests/members/
-    test_pagecache.py counts that)."""
-    settings.PORTAL_CACHE_SECONDS = 0
-
-
 class Network:
     """A director of Belgium (the reader), the secretariat, one upcoming meeting everyone is invited to, and lists
     that ``grow`` lengthens together: countries with their centre, director-general and deputy, invitations and

@@ -1,13 +1,11 @@
 """The embedded default's scheduler: without Redis there is no Celery worker or beat, so this loop sends due
-reminders, delivers queued mail (retrying temporary failures) and forgets expired portal pages in its own
-process."""
+reminders and delivers queued mail (retrying temporary failures) in its own process."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
 from meetings import delivery, knowledge
-from members import pagecache
 
 
 class Command(BaseCommand):
@@ -21,7 +19,6 @@ class Command(BaseCommand):
         while True:
             reminders = delivery.send_due_reminders() + knowledge.send_action_reminders()
             sent = delivery.deliver_due()
-            pagecache.forget()
             if reminders or sent or once:
                 self.stdout.write(f"{reminders} reminders queued, {sent} messages delivered.")
             if once:
