@@ -26,7 +26,6 @@ from members.admin_roles import SiteAdministratorOnly, guard_site_administrator_
 SITE_ADMINISTRATOR_MODELS = (
     Group,
     EmailAddress,
-    UserSession,
     ClockedSchedule,
     CrontabSchedule,
     IntervalSchedule,
@@ -58,3 +57,32 @@ class AuthenticatorAdmin(SiteAdministratorOnly, admin.ModelAdmin):
 if admin.site.is_registered(Authenticator):
     admin.site.unregister(Authenticator)
 admin.site.register(Authenticator, AuthenticatorAdmin)
+
+
+class UserSessionAdmin(SiteAdministratorOnly, admin.ModelAdmin):
+    """Who is signed in where. A site administrator ends a session by deleting it here: the session itself is
+    ended, not only the row that lists it."""
+
+    list_display = ("user", "created_at", "last_seen_at", "ip", "user_agent")
+    search_fields = ("user__email", "ip")  # allauth's own admin searches a username this project has not
+    list_select_related = ("user",)
+    fields = ("user", "created_at", "last_seen_at", "ip", "user_agent")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        obj.end()
+
+    def delete_queryset(self, request, queryset):
+        for session in queryset:
+            session.end()
+
+
+if admin.site.is_registered(UserSession):
+    admin.site.unregister(UserSession)
+admin.site.register(UserSession, UserSessionAdmin)
