@@ -12,6 +12,8 @@ and privileges answer 403 to anyone but a site administrator even if a permissio
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
+
 
 def is_site_administrator(user) -> bool:
     """Whether ``user`` (any user object, anonymous included) is an active site administrator (superuser)."""
@@ -47,3 +49,28 @@ def guard_site_administrator_admins(site, models) -> None:
         guarded = type(type(model_admin).__name__, (SiteAdministratorOnly, type(model_admin)), {})
         site.unregister(model)
         site.register(model, guarded)
+
+
+class HistoryFormNeedsChange:
+    """A ``SimpleHistoryAdmin`` mixin. simple_history's page of an old version saves what is POSTed to it as soon as
+    the user may *view* the object; here saving it (reverting) needs the permission to change that object, as
+    the change form does."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            obj = self.get_object(request, object_id)
+            if obj is None or not self.has_change_permission(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+def guard_history_forms(site) -> None:
+    """Put ``HistoryFormNeedsChange`` in front of every ``SimpleHistoryAdmin`` registered on ``site`` that lacks it
+    (called once every app's admin is registered, from ``network.apps``)."""
+    from simple_history.admin import SimpleHistoryAdmin
+
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, SimpleHistoryAdmin) and not isinstance(model_admin, HistoryFormNeedsChange):
+            guarded = type(type(model_admin).__name__, (HistoryFormNeedsChange, type(model_admin)), {})
+            site.unregister(model)
+            site.register(model, guarded)

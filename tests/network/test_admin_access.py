@@ -740,3 +740,68 @@ def test_migrate_takes_away_what_the_secretariat_group_was_given_before():
     call_command("migrate", verbosity=0)
 
     assert _granted(group) == SECRETARIAT_PERMISSIONS
+
+
+# --- Old versions: reverting to one needs the right to change the object ----------------------------------------------
+
+
+def _form_data(form) -> dict:
+    """What a browser would POST back for ``form`` unchanged."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or value is False:
+            continue
+        data[name] = [str(v.pk if hasattr(v, "pk") else v) for v in value] if isinstance(value, list) else value
+        if hasattr(data[name], "pk"):
+            data[name] = data[name].pk
+    return data
+
+
+def test_secretariat_cannot_save_an_old_version_of_a_staff_member_s_registry_entry(client, world):
+    colleague = factories.person(factories.organisation(kind="secretariat"), email="colleague@example.org")
+    colleague.user = factories.staff_user("colleague@example.org")
+    colleague.save(update_fields=["user"])
+    version = colleague.history.first()
+    client.force_login(world["users"][SECRETARIAT])
+    url = reverse("admin:members_person_simple_history", args=[colleague.pk, version.history_id])
+    page = client.get(url)
+    data = _form_data(page.context["adminform"].form) | {"email": "attacker@example.net"}
+    data |= {"mandates-TOTAL_FORMS": 0, "mandates-INITIAL_FORMS": 0}
+
+    response = client.post(url, data)
+
+    assert page.status_code == 200
+    assert response.status_code == 403
+    colleague.refresh_from_db()
+    assert colleague.email == "colleague@example.org"
+
+
+def test_site_administrator_may_revert_a_staff_member_s_registry_entry(client, world):
+    colleague = factories.person(factories.organisation(kind="secretariat"), email="colleague@example.org")
+    colleague.user = factories.staff_user("colleague@example.org")
+    colleague.save(update_fields=["user"])
+    version = colleague.history.first()
+    client.force_login(world["users"][SITE_ADMINISTRATOR])
+    url = reverse("admin:members_person_simple_history", args=[colleague.pk, version.history_id])
+    data = _form_data(client.get(url).context["adminform"].form) | {"phone": "+32 2 506 47 11"}
+    data |= {"mandates-TOTAL_FORMS": 0, "mandates-INITIAL_FORMS": 0}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.phone == "+32 2 506 47 11"
+
+
+def test_every_history_admin_asks_for_the_change_permission_to_revert():
+    from simple_history.admin import SimpleHistoryAdmin
+
+    from members.admin_roles import HistoryFormNeedsChange
+
+    unguarded = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if isinstance(model_admin, SimpleHistoryAdmin) and not isinstance(model_admin, HistoryFormNeedsChange)
+    ]
+    assert unguarded == []
