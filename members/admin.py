@@ -341,6 +341,8 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
         from .privacy import erase_person
 
         queryset = self._manageable(request, queryset)
+        if not queryset.exists():
+            return None
         if request.POST.get("confirm") == "yes":
             count = 0
             for person in queryset:
