@@ -806,3 +806,19 @@ def test_every_history_admin_asks_for_the_change_permission_to_revert():
         if isinstance(model_admin, SimpleHistoryAdmin) and not isinstance(model_admin, HistoryFormNeedsChange)
     ]
     assert unguarded == []
+
+
+def test_nobody_reads_a_totp_secret_in_the_admin_not_even_a_site_administrator(client, world):
+    from allauth.mfa.models import Authenticator
+
+    authenticator = world["objects"][Authenticator]
+    stored_secret = authenticator.data["secret"]
+    client.force_login(world["users"][SITE_ADMINISTRATOR])
+
+    page = client.get(reverse("admin:mfa_authenticator_change", args=[authenticator.pk]))
+    listing = client.get(reverse("admin:mfa_authenticator_changelist"))
+
+    assert (page.status_code, listing.status_code) == (200, 200)
+    assert stored_secret not in page.content.decode()
+    assert stored_secret not in listing.content.decode()
+    assert "secretariat@example.org" in listing.content.decode()
