@@ -60,7 +60,7 @@ from .models import (
 
 
 @admin.register(Crisis)
-class CrisisAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
+class CrisisAdmin(NoDeleteMixin, TabbedTranslationAdmin):  # crises keep no history of their own (as themes)
     list_display = ("name", "start_date", "ipcr_level")
     list_filter = ("ipcr_level",)
     search_fields = ("name", "description")

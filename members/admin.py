@@ -11,7 +11,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_roles import SiteAdministratorOnly, is_site_administrator
 from .enums import Role
 from .models import Country, Mandate, Organisation, Person, Presidency, User
 from .resources import CountryResource, MandateResource, OrganisationResource, PersonResource
@@ -129,9 +130,12 @@ class OrganisationMandateInline(MandateInline):
 
 
 @admin.register(User)
-class UserAdmin(NoDeleteMixin, DjangoUserAdmin):
+class UserAdmin(SiteAdministratorOnly, NoDeleteMixin, DjangoUserAdmin):
+    """Accounts are the site administrator's (see admin_roles.py). The secretariat opens, closes and resets portal
+    accounts through the people's actions, never here."""
+
     ordering = ("email",)
-    list_display = ("email", "person", "is_staff", "is_active", "last_login")
+    list_display = ("email", "person", "is_staff", "is_superuser", "is_active", "last_login")
     list_filter = ("is_staff", "is_superuser", "is_active")
     search_fields = ("email", "person__first_name", "person__last_name")
     list_select_related = ("person",)
@@ -142,6 +146,19 @@ class UserAdmin(NoDeleteMixin, DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A second lock behind the permissions: only a site administrator ever gets an editable privilege field.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not is_site_administrator(request.user):
+            readonly += ("email", "is_active", *self.PRIVILEGE_FIELDS)
+        return readonly
+
+    def user_change_password(self, request, id, form_url=""):
+        if not is_site_administrator(request.user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
 
 @admin.register(Country)
@@ -222,12 +239,54 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     # some other account by hand would give them a login that is not theirs.
     readonly_fields = ("user",)
     inlines = [PersonMandateInline]
-    actions = ["send_access", "deactivate", "reactivate", "export_data", "erase_data"]
+    actions = ["send_access", "close_account", "deactivate", "reactivate", "export_data", "erase_data"]
     fieldsets = (
         (None, {"fields": ("first_name", "last_name", "title", "organisation", "is_active")}),
         (_("Contact"), {"fields": ("email", "phone", "preferred_language", "time_zone", "wants_reminders")}),
         (_("Portal"), {"fields": ("user",)}),
     )
+
+    # --- Who may change whom: people with a staff account are the site administrator's (admin_roles.py) ---
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not self._may_manage(request, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not is_site_administrator(request.user):
+            # Accounts are opened, closed and reset through the actions below, never linked by hand: a person
+            # linked to someone else's account would be sent that account's set-password link.
+            readonly += ("user",)
+        return readonly
+
+    def _may_manage(self, request, person: Person) -> bool:
+        """Whether ``request.user`` may change ``person`` or their account: a secretariat member may not touch
+        the registry entry or the account of anyone who can use the admin (their email is where a set-password
+        link goes); a site administrator may."""
+        if is_site_administrator(request.user) or person.user_id is None:
+            return True
+        return not (person.user.is_staff or person.user.is_superuser)
+
+    def _manageable(self, request, queryset):
+        """``queryset`` without the people ``request.user`` may not manage; says so when some were left out."""
+        if is_site_administrator(request.user):
+            return queryset
+        allowed = queryset.exclude(user__is_staff=True).exclude(user__is_superuser=True)
+        skipped = queryset.count() - allowed.count()
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%d person left unchanged: accounts of secretariat staff are managed by a site administrator.",
+                    "%d people left unchanged: accounts of secretariat staff are managed by a site administrator.",
+                    skipped,
+                )
+                % skipped,
+                messages.WARNING,
+            )
+        return allowed
 
     def get_import_data_kwargs(self, **kwargs):
         # All or nothing: a row that turns invalid between the preview and the confirmation undoes the import.
@@ -277,6 +336,7 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
         description=_("Deactivate the selected people (their open mandates end today)"), permissions=["change"]
     )
     def deactivate(self, request, queryset):
+        queryset = self._manageable(request, queryset)
         for person in queryset:
             services.deactivate_person(person)
         count = queryset.count()
@@ -284,6 +344,7 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
 
     @admin.action(description=_("Open a portal account and email the link to set a password"), permissions=["change"])
     def send_access(self, request, queryset):
+        queryset = self._manageable(request, queryset)
         sent = 0
         for person in queryset.filter(is_active=True):
             try:
@@ -298,6 +359,14 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
                 continue
             sent += 1
         self.message_user(request, ngettext("%d access link queued.", "%d access links queued.", sent) % sent)
+
+    @admin.action(
+        description=_("Close the selected people's portal accounts (they stay in the registry)"),
+        permissions=["change"],
+    )
+    def close_account(self, request, queryset):
+        closed = sum(services.close_account(person) for person in self._manageable(request, queryset))
+        self.message_user(request, ngettext("%d portal account closed.", "%d portal accounts closed.", closed) % closed)
 
     @admin.action(description=_("Export the selected people's personal data (JSON)"), permissions=["view"])
     def export_data(self, request, queryset):
@@ -321,6 +390,9 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
 
         from .privacy import erase_person
 
+        queryset = self._manageable(request, queryset)
+        if not queryset.exists():
+            return None
         if request.POST.get("confirm") == "yes":
             count = 0
             for person in queryset:
@@ -342,6 +414,7 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
 
     @admin.action(description=_("Reactivate the selected people"), permissions=["change"])
     def reactivate(self, request, queryset):
+        queryset = self._manageable(request, queryset)
         for person in queryset:
             services.reactivate_person(person)
         count = queryset.count()

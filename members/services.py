@@ -86,6 +86,28 @@ def set_organisation_active(organisation: Organisation, *, active: bool) -> None
     organisation.save(update_fields=["is_active", "updated_at"])
 
 
+@transaction.atomic
+def close_account(person: Person) -> bool:
+    """Close ``person``'s portal account: it can no longer sign in (inactive, no usable password) and its open
+    sessions end. The person stays in the registry as they are (active, mandates, invitations); opening the account
+    again is ``send_access_link``. Returns whether there was an open account to close.
+
+    Accounts of staff (secretariat or site administrators) are closed the same way; who may do it is the caller's
+    rule (the admin lets only site administrators touch staff accounts).
+    """
+    from allauth.usersessions.models import UserSession
+
+    user = person.user
+    if user is None or (not user.is_active and not user.has_usable_password()):
+        return False
+    user.is_active = False
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+    return True
+
+
 def representatives(country: Country, *, on: datetime.date):
     """The director-general mandates (acting ones included) of ``country``'s organisations on a given day:
     who represented the country in the network then."""
@@ -199,19 +221,67 @@ def change_email(person: Person, new_email: str, *, by: User | None = None) -> N
 
 
 SECRETARIAT_GROUP = "Secretariat"
-# The secretariat manages everything in these apps except deleting (history is kept; see NoDeleteMixin).
-SECRETARIAT_APPS = ("members", "meetings", "django_celery_beat")
+
+# What the secretariat may do in the admin: the network's data, nothing about accounts or privileges (members.User,
+# auth, mfa, usersessions, account email addresses and the django_celery_beat scheduler are the site
+# administrator's, see members/admin_roles.py) and no deleting (history is kept; see NoDeleteMixin). Inline models
+# are here because the admin checks their own permissions; history pages need none of their own. A change to this
+# list is a change to tests/network/test_admin_access.py.
+SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    # The registry
+    "members.country": ("add", "change", "view"),
+    "members.organisation": ("add", "change", "view"),
+    "members.person": ("add", "change", "view"),
+    "members.mandate": ("add", "change", "view"),
+    "members.presidency": ("add", "change", "view"),
+    "members.notice": ("add", "change", "view"),
+    # Meetings
+    "meetings.meeting": ("add", "change", "view"),
+    "meetings.agendaitem": ("add", "change", "view"),
+    "meetings.document": ("add", "change", "view"),
+    "meetings.seatallowance": ("add", "change", "view"),
+    "meetings.reminderrule": ("add", "change", "view"),
+    "meetings.meetingchange": ("view",),
+    "meetings.invitation": ("add", "change", "view"),
+    "meetings.attendance": ("add", "change", "view"),
+    "meetings.crisis": ("add", "change", "view"),
+    "meetings.theme": ("add", "change", "view"),
+    "meetings.newsitem": ("add", "change", "view"),
+    # Knowledge
+    "meetings.conclusion": ("add", "change", "view"),
+    "meetings.action": ("add", "change", "view"),
+    "meetings.actionupdate": ("add", "change", "view"),
+    "meetings.minutes": ("add", "change", "view"),
+    "meetings.lessonlearned": ("add", "change", "view"),
+    "meetings.lessoncomment": ("add", "change", "view"),
+    "meetings.lessonattachment": ("add", "change", "view"),
+    # The outbox: read, and send failed messages again
+    "meetings.outgoingmessage": ("view",),
+}
+
+
+def secretariat_permission_names() -> list[str]:
+    """``SECRETARIAT_PERMISSIONS`` spelled as Django names them (``"members.add_country"``), sorted."""
+    return sorted(
+        f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+        for model, actions in SECRETARIAT_PERMISSIONS.items()
+        for action in actions
+    )
 
 
 def ensure_secretariat_group():
-    """Create or refresh the "Secretariat" group: add, change and view on the network's models."""
+    """Create or refresh the "Secretariat" group so that it holds exactly ``SECRETARIAT_PERMISSIONS`` (any other
+    permission it was given is taken away). Permissions of models not migrated yet are skipped; the group is
+    refreshed after every ``migrate`` (members/apps.py), so they join it then. Returns the group."""
     from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
 
     group, _created = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
-    permissions = Permission.objects.filter(content_type__app_label__in=SECRETARIAT_APPS).exclude(
-        codename__startswith="delete_"
-    )
-    group.permissions.set(permissions)
+    wanted = Q(pk__in=[])
+    for name in secretariat_permission_names():
+        app_label, codename = name.split(".")
+        wanted |= Q(content_type__app_label=app_label, codename=codename)
+    group.permissions.set(Permission.objects.filter(wanted))
     return group
 
 

@@ -181,3 +181,158 @@ def test_valid_import_previews_then_creates_and_updates_matching_email_regardles
     assert network.phone == "+32 2 555 00 01"
     assert network.title_en == "Director-General"
     assert Person.objects.get(email="kadri.tamm@example.org").preferred_language == "en"
+
+
+# --- Portal accounts: opened, closed and reset through the people's actions, staff accounts left alone -------------
+
+
+def _director_with_account(network):
+    from members.services import open_account
+
+    user = open_account(network)
+    user.set_password("correct horse battery staple")
+    user.save()
+    return user
+
+
+def _act(client, action, *people, **extra):
+    return client.post(
+        _url(Person, "changelist"),
+        {"action": action, "_selected_action": [p.pk for p in people], **extra},
+        follow=True,
+    )
+
+
+def test_close_account_action_ends_sign_in_and_sessions_and_keeps_the_person(staff_client, network):
+    from allauth.usersessions.models import UserSession
+    from django.test import Client
+
+    client = Client()  # the director's browser
+    user = _director_with_account(network)
+    signed_in = client.post(reverse("account_login"), {"login": user.email, "password": "correct horse battery staple"})
+    assert signed_in.status_code == 302
+    assert client.get(reverse("portal:dashboard")).status_code == 200
+    sessions_before = UserSession.objects.filter(user=user).count()
+
+    response = _act(staff_client, "close_account", network)
+
+    assert "1 portal account closed." in response.content.decode()
+    user.refresh_from_db()
+    network.refresh_from_db()
+    assert (user.is_active, user.has_usable_password()) == (False, False)
+    assert UserSession.objects.filter(user=user).count() == 0
+    assert sessions_before == 1
+    assert client.get(reverse("portal:dashboard")).status_code == 302  # signed out
+    assert not client.login(email=user.email, password="correct horse battery staple")
+    assert (network.is_active, network.user_id, network.mandates.current().count()) == (True, user.pk, 1)
+
+
+def test_closing_twice_or_without_an_account_closes_nothing(staff_client, network):
+    from members.services import close_account
+
+    deputy = Person.objects.exclude(pk=network.pk).get()
+    _director_with_account(network)
+    assert close_account(network) is True
+
+    response = _act(staff_client, "close_account", network, deputy)
+
+    assert "0 portal accounts closed." in response.content.decode()
+    assert close_account(deputy) is False
+
+
+def test_a_closed_account_is_opened_again_by_sending_an_access_link(staff_client, network):
+    from meetings.models import OutgoingMessage
+    from members.services import close_account
+
+    user = _director_with_account(network)
+    close_account(network)
+
+    response = _act(staff_client, "send_access", network)
+
+    assert "1 access link queued." in response.content.decode()
+    user.refresh_from_db()
+    assert (user.is_active, user.has_usable_password()) == (True, False)  # until the person sets a password
+    assert OutgoingMessage.objects.filter(person=network, kind="account").count() == 1
+
+
+def _colleague():
+    """A secretariat colleague in the registry, with their staff account."""
+    colleague = factories.person(
+        factories.organisation(kind="secretariat"), last_name="Peeters", email="colleague@example.org"
+    )
+    colleague.user = factories.staff_user("colleague@example.org")
+    colleague.save(update_fields=["user"])
+    return colleague
+
+
+def test_secretariat_cannot_send_links_close_deactivate_or_erase_a_staff_account(staff_client, network):
+    from meetings.models import OutgoingMessage
+
+    colleague = _colleague()
+    user = colleague.user
+    password = user.password
+
+    for action in ("send_access", "close_account", "deactivate", "erase_data"):
+        response = _act(staff_client, action, colleague, confirm="yes")
+        assert (
+            "1 person left unchanged: accounts of secretariat staff are managed by a site administrator."
+            in response.content.decode()
+        ), action
+
+    user.refresh_from_db()
+    colleague.refresh_from_db()
+    assert (user.is_active, user.password, user.email) == (True, password, "colleague@example.org")
+    assert (colleague.is_active, colleague.email, colleague.last_name) == (True, "colleague@example.org", "Peeters")
+    assert not OutgoingMessage.objects.filter(person=colleague).exists()
+
+
+def test_secretariat_sees_but_cannot_change_the_registry_entry_of_a_staff_member(staff_client, network):
+    colleague = _colleague()
+
+    page = staff_client.get(_url(Person, "change", colleague.pk))
+    response = staff_client.post(
+        _url(Person, "change", colleague.pk),
+        {"first_name": "Alex", "last_name_en": "Member", "email": "attacker@example.net"},
+    )
+
+    assert page.status_code == 200
+    assert 'name="email"' not in page.content.decode()  # shown, not offered for editing
+    assert response.status_code == 403
+    colleague.refresh_from_db()
+    assert colleague.email == "colleague@example.org"
+
+
+def test_secretariat_cannot_link_a_person_to_someone_else_s_account(staff_client, network):
+    site_administrator = factories.User.objects.create_superuser(email="admin@example.org", password=None)
+    page = staff_client.get(_url(Person, "change", network.pk))
+    form = page.context["adminform"].form
+    data = {key: value for key, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    data.update(
+        {
+            "organisation": network.organisation_id,
+            "preferred_language": network.preferred_language or "",
+            "user": site_administrator.pk,
+            "mandates-TOTAL_FORMS": 0,
+            "mandates-INITIAL_FORMS": 0,
+        }
+    )
+
+    response = staff_client.post(_url(Person, "change", network.pk), data)
+
+    assert "user" not in form.fields
+    assert response.status_code == 302
+    network.refresh_from_db()
+    assert network.user_id is None
+
+
+def test_site_administrator_may_close_a_staff_account(client, network):
+    colleague = _colleague()
+    site_administrator = factories.User.objects.create_superuser(email="admin@example.org", password=None)
+    factories.enable_two_factor(site_administrator)
+    client.force_login(site_administrator)
+
+    response = _act(client, "close_account", colleague)
+
+    assert "1 portal account closed." in response.content.decode()
+    colleague.user.refresh_from_db()
+    assert colleague.user.is_active is False
