@@ -7,9 +7,12 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
-from . import exports, knowledge, services
-from .enums import Presence
-from .models import Action, Meeting
+from meetings import exports, services
+from meetings.enums import Presence
+from meetings.models import Meeting
+
+from . import services as knowledge
+from .models import Action
 
 
 def meeting_report_pdf(meeting: Meeting, *, user, person) -> bytes:

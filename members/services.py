@@ -95,7 +95,7 @@ def presidency_on(day: datetime.date) -> Presidency | None:
 
 SECRETARIAT_GROUP = "Secretariat"
 # The secretariat manages everything in these apps except deleting (history is kept; see NoDeleteMixin).
-SECRETARIAT_APPS = ("members", "meetings", "django_celery_beat")
+SECRETARIAT_APPS = ("members", "meetings", "knowledge", "django_celery_beat")
 
 
 def ensure_secretariat_group():

@@ -16,9 +16,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("news/", include("meetings.news_urls")),
+    path("news/", include("knowledge.urls")),
     path("", include("meetings.urls")),
-    path("", include("members.urls")),
+    path("", include("portal.urls")),
 ]
 
 handler500 = "network.errors.server_error"

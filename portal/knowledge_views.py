@@ -17,24 +17,26 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from members.models import Country
-from members.pagecache import cached_page
-from members.portal import member_required, visible_meetings
-from network.lib.files import private_file_response
-
-from . import knowledge, reports
-from .models import (
+from knowledge import reports
+from knowledge import services as knowledge
+from knowledge.models import (
     Action,
     ActionStatus,
     ActionUpdate,
     Conclusion,
-    Crisis,
+    LessonAttachment,
     LessonLearned,
     LessonStatus,
-    Meeting,
+    Minutes,
+    MinutesStatus,
     Phase,
-    Theme,
 )
+from meetings.models import Crisis, Meeting, Theme
+from members.models import Country
+from members.pagecache import cached_page
+from network.lib.files import private_file_response
+
+from .views import member_required, visible_meetings
 
 LANGUAGE_CHOICES = settings.LANGUAGES
 
@@ -303,8 +305,6 @@ def meeting_outcomes(request, pk):
     meeting = visible_meetings(request).filter(pk=pk).first()
     if meeting is None:
         raise Http404
-    from .models import Minutes, MinutesStatus
-
     minutes = Minutes.objects.filter(meeting=meeting).first()
     if minutes is not None and minutes.status != MinutesStatus.APPROVED and not request.user.is_staff:
         minutes = None
@@ -357,8 +357,6 @@ def lesson_share(request, pk):
 @require_GET
 def lesson_attachment(request, uid):
     """A lesson's attachment, to whoever may read the lesson."""
-    from .models import LessonAttachment
-
     attachment = get_object_or_404(LessonAttachment.objects.select_related("lesson"), uid=uid)
     if not knowledge.visible_lessons(request.user, request.person).filter(pk=attachment.lesson_id).exists():
         raise Http404

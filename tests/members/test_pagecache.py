@@ -14,8 +14,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from meetings import knowledge, services
-from meetings.models import LessonLearned, Meeting, OutgoingMessage
+from knowledge import services as knowledge
+from knowledge.models import LessonLearned
+from meetings import services
+from meetings.models import Meeting, OutgoingMessage
 from meetings.models.outbox import MessageKind
 from members import pagecache
 from members.models import Person

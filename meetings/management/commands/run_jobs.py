@@ -6,7 +6,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from meetings import delivery, knowledge
+from knowledge import services as knowledge
+from meetings import delivery
 from members import pagecache
 
 
