@@ -40,7 +40,7 @@ from django.utils.translation import get_language
 
 GENERATION = "portal:generation"
 PAGE_PREFIX = "portal:page:"
-WATCHED_APPS = frozenset({"members", "meetings"})
+WATCHED_APPS = frozenset({"members", "meetings", "knowledge"})
 UNWATCHED_MODELS = frozenset({"outgoingmessage", "historicaloutgoingmessage"})
 
 
