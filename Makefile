@@ -40,7 +40,8 @@ messages: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/bandit -q -c pyproject.toml -r members meetings network
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/bandit -q -c pyproject.toml -r members meetings knowledge portal network
 
 # Every benchmark (search, email pipeline, query budgets, pages under load) with a summary against the targets;
 # needs PostgreSQL and Redis on 127.0.0.1 and takes about half an hour. Results: bench/results/*.json.

@@ -131,7 +131,7 @@ def measure(size: str) -> dict:
         ("admin people", "staff", reverse("admin:members_person_changelist")),
         ("admin invitations", "staff", reverse("admin:meetings_invitation_changelist")),
         ("admin outbox", "staff", reverse("admin:meetings_outgoingmessage_changelist")),
-        ("admin lessons", "staff", reverse("admin:meetings_lessonlearned_changelist")),
+        ("admin lessons", "staff", reverse("admin:knowledge_lessonlearned_changelist")),
     ]
     clients = {"director": Client(), "staff": Client()}
     clients["director"].force_login(user)

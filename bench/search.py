@@ -342,8 +342,8 @@ def drop_database() -> None:
 
 
 def load(n: int) -> float:
-    from meetings import knowledge
-    from meetings.models import LessonLearned
+    from knowledge import services as knowledge
+    from knowledge.models import LessonLearned
     from members.models import Country
 
     rng = random.Random(2022)
@@ -410,8 +410,8 @@ def load(n: int) -> float:
 def measure(rounds: int) -> tuple[list[float], dict[str, float], str]:
     from django.db import connection
 
-    from meetings import knowledge
-    from meetings.models import LessonLearned
+    from knowledge import services as knowledge
+    from knowledge.models import LessonLearned
 
     def one(language: str, q: str) -> float:
         started = time.perf_counter()

@@ -709,10 +709,9 @@ LESSONS_2022_03 = [
 @transaction.atomic
 def load_knowledge() -> dict[str, int]:
     """Lessons, conclusions, actions and the public summary of 29 March 2022 (created where missing)."""
+    from knowledge import services as knowledge
+    from knowledge.models import Action, ActionUpdate, Conclusion, LessonLearned, NewsItem
     from members.models import Country
-
-    from . import knowledge
-    from .models import Action, ActionUpdate, Conclusion, LessonLearned, NewsItem
 
     created = {"lessons": 0, "conclusions": 0, "actions": 0, "news": 0}
     uid = uuid.uuid5(uuid.NAMESPACE_URL, "https://dg-network.example.org/demo/meetings/2022-03-29")

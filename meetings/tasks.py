@@ -46,7 +46,7 @@ def sweep_outbox() -> dict:
 
 @shared_task(ignore_result=True)
 def send_due_reminders() -> int:
-    from . import knowledge
+    from knowledge import services as knowledge
 
     return delivery.send_due_reminders() + knowledge.send_action_reminders()
 

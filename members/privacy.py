@@ -11,7 +11,8 @@ from .services import deactivate_person
 
 
 def export_person(person: Person) -> dict:
-    from meetings.models import Attendance, Invitation, LessonComment, LessonLearned, OutgoingMessage
+    from knowledge.models import LessonComment, LessonLearned
+    from meetings.models import Attendance, Invitation, OutgoingMessage
 
     user = person.user
     return {
@@ -93,7 +94,8 @@ def erase_person(person: Person) -> None:
     from allauth.mfa.models import Authenticator
     from django.contrib.sessions.models import Session
 
-    from meetings.models import Invitation, LessonComment, LessonLearned, MessageStatus, OutgoingMessage
+    from knowledge.models import LessonComment, LessonLearned
+    from meetings.models import Invitation, MessageStatus, OutgoingMessage
 
     deactivate_person(person, notify=False)
     anonymous = f"erased-{person.pk}@invalid.example"

@@ -246,15 +246,15 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "meetings.attendance": ("add", "change", "view"),
     "meetings.crisis": ("add", "change", "view"),
     "meetings.theme": ("add", "change", "view"),
-    "meetings.newsitem": ("add", "change", "view"),
+    "knowledge.newsitem": ("add", "change", "view"),
     # Knowledge
-    "meetings.conclusion": ("add", "change", "view"),
-    "meetings.action": ("add", "change", "view"),
-    "meetings.actionupdate": ("add", "change", "view"),
-    "meetings.minutes": ("add", "change", "view"),
-    "meetings.lessonlearned": ("add", "change", "view"),
-    "meetings.lessoncomment": ("add", "change", "view"),
-    "meetings.lessonattachment": ("add", "change", "view"),
+    "knowledge.conclusion": ("add", "change", "view"),
+    "knowledge.action": ("add", "change", "view"),
+    "knowledge.actionupdate": ("add", "change", "view"),
+    "knowledge.minutes": ("add", "change", "view"),
+    "knowledge.lessonlearned": ("add", "change", "view"),
+    "knowledge.lessoncomment": ("add", "change", "view"),
+    "knowledge.lessonattachment": ("add", "change", "view"),
     # The outbox: read, and send failed messages again
     "meetings.outgoingmessage": ("view",),
 }

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "network",
     "members",
     "meetings",
+    "knowledge",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -25,9 +25,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/email/", email_management_closed),  # before allauth's own, which it replaces
     path("accounts/", include("allauth.urls")),
-    path("news/", include("meetings.news_urls")),
+    path("news/", include("knowledge.urls")),
     path("", include("meetings.urls")),
-    path("", include("members.urls")),
+    path("", include("portal.urls")),
 ]
 
 handler500 = "network.errors.server_error"

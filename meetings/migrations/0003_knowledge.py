@@ -4,7 +4,7 @@ import django.contrib.postgres.search
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import meetings.models.knowledge
+import knowledge.models  # attachment_path moved with the knowledge models
 import simple_history.models
 import uuid
 from django.conf import settings
@@ -290,7 +290,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('file', models.FileField(upload_to=meetings.models.knowledge.attachment_path, verbose_name='file')),
+                ('file', models.FileField(upload_to=knowledge.models.attachment_path, verbose_name='file')),
                 ('original_name', models.CharField(editable=False, max_length=255, verbose_name='file name')),
                 ('content_type', models.CharField(editable=False, max_length=120, verbose_name='type')),
                 ('size', models.PositiveBigIntegerField(default=0, editable=False, verbose_name='size')),

@@ -1,19 +1,3 @@
-from .knowledge import (
-    OPEN_STATUSES,
-    Action,
-    ActionStatus,
-    ActionUpdate,
-    Conclusion,
-    LessonAttachment,
-    LessonComment,
-    LessonLearned,
-    LessonStatus,
-    Minutes,
-    MinutesStatus,
-    NewsItem,
-    NewsStatus,
-    Phase,
-)
 from .meetings import (
     AgendaItem,
     Attendance,
@@ -35,20 +19,6 @@ from .outbox import (
 )
 
 __all__ = [
-    "OPEN_STATUSES",
-    "Action",
-    "ActionStatus",
-    "ActionUpdate",
-    "Conclusion",
-    "LessonAttachment",
-    "LessonComment",
-    "LessonLearned",
-    "LessonStatus",
-    "Minutes",
-    "MinutesStatus",
-    "NewsItem",
-    "NewsStatus",
-    "Phase",
     "DEFAULT_REMINDERS",
     "MessageKind",
     "MessageStatus",

@@ -17,19 +17,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from meetings import knowledge
+from knowledge import services as knowledge
+from knowledge.models import Action, Conclusion, LessonLearned, LessonStatus
 from meetings.enums import Answer, AttendanceMode, MeetingStatus, Visibility
-from meetings.models import (
-    Action,
-    AgendaItem,
-    Conclusion,
-    Crisis,
-    Document,
-    LessonLearned,
-    LessonStatus,
-    Meeting,
-    Theme,
-)
+from meetings.models import AgendaItem, Crisis, Document, Meeting, Theme
 from meetings.models.outbox import MessageKind, OutgoingMessage
 from members.enums import Role
 from members.models import Notice
@@ -206,7 +197,7 @@ PAGES = [
     _page("admin people", "staff", lambda net: reverse("admin:members_person_changelist")),
     _page("admin invitations", "staff", lambda net: reverse("admin:meetings_invitation_changelist")),
     _page("admin outbox", "staff", lambda net: reverse("admin:meetings_outgoingmessage_changelist")),
-    _page("admin lessons", "staff", lambda net: reverse("admin:meetings_lessonlearned_changelist")),
+    _page("admin lessons", "staff", lambda net: reverse("admin:knowledge_lessonlearned_changelist")),
 ]
 
 

@@ -7,8 +7,9 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
 from meetings import demo as meetings_demo
-from meetings.models import Action, Conclusion, Invitation, LessonLearned, Meeting, NewsItem
+from meetings.models import Invitation, Meeting
 from members import demo as members_demo
 from members.models import Country, Mandate, Organisation, Person, Presidency
 from members.services import open_account

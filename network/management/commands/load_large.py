@@ -20,20 +20,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from meetings import knowledge
+from knowledge import services as knowledge
+from knowledge.models import Action, Conclusion, LessonLearned, LessonStatus, Phase
 from meetings.enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus
-from meetings.models import (
-    Action,
-    AgendaItem,
-    Conclusion,
-    Crisis,
-    Invitation,
-    LessonLearned,
-    LessonStatus,
-    Meeting,
-    Phase,
-    Theme,
-)
+from meetings.models import AgendaItem, Crisis, Invitation, Meeting, Theme
 from meetings.models.outbox import MessageKind, MessageStatus, OutgoingMessage
 from members.enums import OrganisationKind, Participation, Role
 from members.iso3166 import ALPHA_2

@@ -17,22 +17,22 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from members.models import Country
-from members.portal import member_required
-from network.lib.files import private_file_response
-
-from . import knowledge, reports, visibility
-from .models import (
+from knowledge import reports, visibility
+from knowledge import services as knowledge
+from knowledge.models import (
     Action,
     ActionStatus,
     ActionUpdate,
-    Crisis,
+    LessonAttachment,
     LessonLearned,
     LessonStatus,
-    Meeting,
     Phase,
-    Theme,
 )
+from meetings.models import Crisis, Meeting, Theme
+from members.models import Country
+from network.lib.files import private_file_response
+
+from .views import member_required
 
 LANGUAGE_CHOICES = settings.LANGUAGES
 
@@ -351,8 +351,6 @@ def lesson_share(request, pk):
 @require_GET
 def lesson_attachment(request, uid):
     """A lesson's attachment, to whoever may read the lesson."""
-    from .models import LessonAttachment
-
     attachment = get_object_or_404(LessonAttachment.objects.select_related("lesson"), uid=uid)
     if not visibility.lessons(request.reader).filter(pk=attachment.lesson_id).exists():
         raise Http404

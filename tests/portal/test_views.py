@@ -5,6 +5,7 @@ import datetime
 import icalendar
 import pytest
 import time_machine
+from allauth.mfa.models import Authenticator
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -12,8 +13,8 @@ from meetings import services
 from meetings.enums import Answer, Visibility
 from meetings.models import Document, OutgoingMessage
 from members.enums import OrganisationKind, Role
-from members.models import Person
-from members.services import deactivate_person, open_account
+from members.models import Person, User
+from members.services import deactivate_person, open_account, send_access_link
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -264,8 +265,6 @@ def test_there_is_no_open_sign_up(client):
         reverse("account_signup"), {"email": "new@example.org", "password1": PASSWORD, "password2": PASSWORD}
     )
     assert "Sign Up Closed" in response.content.decode()
-    from members.models import User
-
     assert not User.objects.filter(email="new@example.org").exists()
 
 
@@ -284,8 +283,6 @@ def test_staff_need_two_factor_and_admin_uses_the_portal_login(client, world):
 
 
 def test_staff_without_two_factor_are_sent_to_set_it_up(client, world):
-    from allauth.mfa.models import Authenticator
-
     staff = world["users"]["secretariat"]
     Authenticator.objects.filter(user=staff).delete()
     client.force_login(staff)
@@ -294,8 +291,6 @@ def test_staff_without_two_factor_are_sent_to_set_it_up(client, world):
 
 
 def test_access_link_lets_a_new_member_set_a_password(client, world):
-    from members.services import send_access_link
-
     person = factories.person(world["director"].organisation, email="new.member@example.org", preferred_language="nl")
     send_access_link(person)
     message = OutgoingMessage.objects.get(person=person, kind="account")

@@ -1,8 +1,7 @@
 from django.urls import path
 
-from meetings import portal_views
-
-from . import portal
+from . import knowledge_views as portal_views
+from . import views as portal
 
 app_name = "portal"
 

@@ -12,8 +12,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from .knowledge import sanitize
 from .models import NewsItem
+from .services import sanitize
 
 
 @require_GET

@@ -6,11 +6,14 @@ import io
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
-from meetings import knowledge
-from meetings.models import Action, ActionStatus, ActionUpdate, LessonLearned, Meeting, NewsItem, OutgoingMessage
+from knowledge import services as knowledge
+from knowledge.models import Action, ActionStatus, ActionUpdate, LessonAttachment, LessonLearned, Minutes, NewsItem
+from meetings.models import Meeting, OutgoingMessage
 from members.enums import Participation
 from members.models import Country, Person
 from members.services import open_account
@@ -85,8 +88,6 @@ def test_search_never_fails_on_odd_queries(demo, client, query):
 
 @pytest.mark.postgres
 def test_search_uses_the_gin_index(demo):
-    from django.db import connection
-
     knowledge.index_lessons()
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
@@ -264,10 +265,6 @@ def test_demo_has_lessons_conclusions_and_actions_in_four_languages(demo):
 
 
 def test_lesson_attachment_is_served_only_to_who_may_read_the_lesson(demo, client):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from meetings.models import LessonAttachment
-
     lesson = LessonLearned.objects.get(title_de__startswith="Desinformation")
     attachment = LessonAttachment.objects.create(
         lesson=lesson,
@@ -287,8 +284,6 @@ def test_lesson_attachment_is_served_only_to_who_may_read_the_lesson(demo, clien
 
 
 def test_minutes_show_once_approved_and_without_script(demo, client):
-    from meetings.models import Minutes
-
     Minutes.objects.create(meeting=demo["march"], text_en="<p>Opening<script>alert(1)</script></p>")
     _client_for(client, "claire.dubois@example.org")
     url = reverse("portal:outcomes", args=[demo["march"].pk])

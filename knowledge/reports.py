@@ -6,11 +6,12 @@ from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
+from meetings import exports, services
+from meetings.enums import Presence
+from meetings.models import Meeting
 from network.lib.neutralise import pdf_text
 
-from . import exports, services, visibility
-from .enums import Presence
-from .models import Meeting
+from . import visibility
 
 
 def meeting_report_pdf(meeting: Meeting, *, reader: visibility.Reader) -> bytes:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from meetings import delivery, knowledge
+from knowledge import services as knowledge
+from meetings import delivery
 
 
 class Command(BaseCommand):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from urllib.parse import quote_plus
 
 from django import forms
 from django.conf import settings
@@ -25,16 +26,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from meetings import calendar, knowledge, services, visibility
+from knowledge import services as knowledge
+from knowledge import visibility
+from meetings import calendar, services
 from meetings.delivery import when
 from meetings.enums import Answer, MeetingStatus
 from meetings.forms import AnswerForm
 from meetings.models import Invitation, Meeting
+from members.enums import OrganisationKind, Participation, Role
+from members.identity import person_of
+from members.models import Country, Mandate, Notice, Organisation, Person
 from network.lib import zones
-
-from .enums import OrganisationKind, Participation, Role
-from .identity import person_of
-from .models import Country, Mandate, Notice, Organisation, Person
 
 
 def member_required(view):
@@ -141,8 +143,6 @@ def meeting(request, pk):
     )
     map_url = ""
     if meeting.has_venue:
-        from urllib.parse import quote_plus
-
         address = ", ".join(p for p in (meeting.venue_name, meeting.venue_address, meeting.venue_city) if p)
         map_url = f"https://www.openstreetmap.org/search?query={quote_plus(address)}"
     return render(

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from members.enums import Participation
@@ -81,7 +82,7 @@ class LessonLearned(models.Model):
         blank=True,
         related_name="lessons",
     )
-    # Full-text search over the four languages (PostgreSQL); kept up to date by meetings.knowledge.index_lesson.
+    # Full-text search over the four languages (PostgreSQL); kept up to date by knowledge.services.index_lesson.
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -89,6 +90,7 @@ class LessonLearned(models.Model):
     objects = LessonQuerySet.as_manager()
 
     class Meta:
+        db_table = "meetings_lessonlearned"  # moved from the meetings app with its table
         verbose_name = _("lesson learned")
         verbose_name_plural = _("lessons learned")
         ordering = ["-created_at", "-pk"]
@@ -99,8 +101,6 @@ class LessonLearned(models.Model):
 
     def in_language(self, field: str, language: str | None = None) -> str:
         """The field in the reader's language, else in the language it was written in, else in English."""
-        from django.utils.translation import get_language
-
         for code in (language or get_language() or "en", self.original_language, "en"):
             value = getattr(self, f"{field}_{code}", None)
             if value:
@@ -129,6 +129,7 @@ class LessonComment(models.Model):
     created_at = models.DateTimeField(_("written"), default=timezone.now)
 
     class Meta:
+        db_table = "meetings_lessoncomment"  # moved from the meetings app with its table
         verbose_name = _("comment")
         verbose_name_plural = _("comments")
         ordering = ["created_at", "pk"]
@@ -150,6 +151,7 @@ class LessonAttachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"), default=0, editable=False)
 
     class Meta:
+        db_table = "meetings_lessonattachment"  # moved from the meetings app with its table
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
@@ -177,6 +179,7 @@ class Conclusion(models.Model):
     )
 
     class Meta:
+        db_table = "meetings_conclusion"  # moved from the meetings app with its table
         verbose_name = _("conclusion")
         verbose_name_plural = _("conclusions")
         ordering = ["meeting", "number"]
@@ -229,6 +232,7 @@ class Action(models.Model):
     objects = ActionQuerySet.as_manager()
 
     class Meta:
+        db_table = "meetings_action"  # moved from the meetings app with its table
         verbose_name = _("action")
         verbose_name_plural = _("actions")
         ordering = ["due_date", "pk"]
@@ -267,6 +271,7 @@ class ActionUpdate(models.Model):
     at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta:
+        db_table = "meetings_actionupdate"  # moved from the meetings app with its table
         verbose_name = _("action update")
         verbose_name_plural = _("action updates")
         ordering = ["-at", "-pk"]
@@ -295,6 +300,7 @@ class Minutes(models.Model):
     )
 
     class Meta:
+        db_table = "meetings_minutes"  # moved from the meetings app with its table
         verbose_name = _("minutes")
         verbose_name_plural = _("minutes")
 
@@ -333,6 +339,7 @@ class NewsItem(models.Model):
     objects = NewsQuerySet.as_manager()
 
     class Meta:
+        db_table = "meetings_newsitem"  # moved from the meetings app with its table
         verbose_name = _("news item")
         verbose_name_plural = _("news")
         ordering = ["-published_at", "-pk"]

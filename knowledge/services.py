@@ -20,11 +20,16 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, F, FloatField, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from meetings import delivery
+from meetings.enums import Presence
+from meetings.models import Meeting
 from members.enums import OrganisationKind, Role
 from members.models import Mandate, Person
 
@@ -36,7 +41,6 @@ from .models import (
     LessonComment,
     LessonLearned,
     LessonStatus,
-    Meeting,
     NewsItem,
 )
 from .visibility import Reader
@@ -260,8 +264,6 @@ def action_recipients(action: Action) -> list[Person]:
 
 def send_action_reminders(now: datetime.datetime | None = None) -> int:
     """Owners hear 14 days before an open action is due, and weekly once it is overdue (at most once a week)."""
-    from . import delivery
-
     now = now or timezone.now()
     today = timezone.localdate(now)
     week = today.isocalendar()
@@ -324,8 +326,6 @@ class MeetingFacts:
 def meeting_facts(meeting: Meeting) -> MeetingFacts:
     """What the public may know: counts, institutions, themes, public conclusions — never remarks, names of
     people or confidential conclusions."""
-    from .enums import Presence
-
     present = meeting.attendances.exclude(presence=Presence.ABSENT).select_related("person__organisation")
     if not present.exists():
         present = meeting.invitations.live().filter(answer="accepted").select_related("person__organisation")
@@ -348,9 +348,6 @@ def meeting_facts(meeting: Meeting) -> MeetingFacts:
 def draft_news(meeting: Meeting) -> NewsItem:
     """A draft public summary prefilled from the meeting's records, in each language; the secretariat edits and
     publishes it. Returns the existing item when there is one."""
-    from django.template.loader import render_to_string
-    from django.utils.text import slugify
-
     existing = NewsItem.objects.filter(meeting=meeting).first()
     if existing:
         return existing
