@@ -21,9 +21,10 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from knowledge.models import Action, Conclusion, NewsItem
 from meetings import calendar, services
 from meetings.enums import Presence
-from meetings.models import Action, AgendaItem, Attendance, Conclusion, Meeting, NewsItem
+from meetings.models import AgendaItem, Attendance, Meeting
 from members.models import Country, Mandate, Organisation, Person
 from members.resources import PersonResource, RegistryResource
 from members.services import open_account
@@ -296,7 +297,7 @@ def _paragraph_text_is_escaped(node: ast.expr) -> bool:
 def test_every_paragraph_in_the_code_gets_its_text_through_pdf_text():
     sources = [
         path
-        for folder in ("members", "meetings", "network")
+        for folder in ("members", "meetings", "knowledge", "portal", "network")
         for path in (ROOT / folder).rglob("*.py")
         if "migrations" not in path.parts
     ]

@@ -15,21 +15,22 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from meetings import knowledge, services, visibility
-from meetings.enums import Answer, MeetingStatus, Visibility
-from meetings.models import (
+from knowledge import services as knowledge
+from knowledge import visibility
+from knowledge.models import (
     Action,
     ActionStatus,
     Conclusion,
-    Document,
     LessonAttachment,
     LessonComment,
     LessonLearned,
     LessonStatus,
     Minutes,
     MinutesStatus,
-    OutgoingMessage,
 )
+from meetings import services
+from meetings.enums import Answer, MeetingStatus, Visibility
+from meetings.models import Document, OutgoingMessage
 from members.enums import OrganisationKind, Role
 from members.models import Presidency
 from members.privacy import erase_person
