@@ -814,7 +814,8 @@ def test_the_retries_wait_longer_each_time_and_the_last_attempt_marks_the_messag
         (MessageStatus.QUEUED, 2, datetime.timedelta(seconds=60)),
         (MessageStatus.FAILED, 3, None),
     ]
-    assert row.last_error == "SMTPSenderRefused: (451, b'Try again later', 'DG Network <no-reply@dg-network.example.org>')"
+    sender = django_settings.DEFAULT_FROM_EMAIL
+    assert row.last_error == f"SMTPSenderRefused: (451, b'Try again later', '{sender}')"
     assert sink.count == 0
 
 
