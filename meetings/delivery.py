@@ -38,10 +38,12 @@ from django.utils.translation import gettext as _
 from members.models import Person
 
 from .enums import Answer, MeetingStatus
-from .mailmerge import Composed, compose, documents_for, language_of, render, site_url, when
-from .models import Invitation, Meeting, MeetingChange, MessageKind, MessageStatus, OutgoingMessage
+from .mailmerge import Composed, compose, language_of, render, site_url
 
-__all__ = ["documents_for", "language_of", "when"]  # composing helpers that other modules import from here
+# Imported from here by the portal and the answer pages.
+from .mailmerge import documents_for as documents_for
+from .mailmerge import when as when
+from .models import Invitation, Meeting, MeetingChange, MessageKind, MessageStatus, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
