@@ -94,11 +94,10 @@ def _store(rows: list[OutgoingMessage]) -> list[int]:
     existing = set(OutgoingMessage.objects.filter(key__in=[r.key for r in rows]).values_list("key", flat=True))
     fresh = [r for r in rows if r.key not in existing]
     OutgoingMessage.objects.bulk_create(fresh, ignore_conflicts=True)
-    new = OutgoingMessage.objects.filter(key__in=[r.key for r in fresh])
-    ids = list(new.values_list("pk", flat=True))
-    queued = list(new.filter(status=MessageStatus.QUEUED).values_list("pk", flat=True))
+    stored = dict(OutgoingMessage.objects.filter(key__in=[r.key for r in fresh]).values_list("key", "pk"))
+    queued = [stored[r.key] for r in fresh if r.status == MessageStatus.QUEUED and r.key in stored]
     transaction.on_commit(lambda: enqueue(queued))
-    return ids
+    return list(stored.values())
 
 
 def store_single(message: OutgoingMessage) -> int:
