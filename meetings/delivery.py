@@ -28,7 +28,7 @@ from email.utils import make_msgid
 import django
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -130,6 +130,8 @@ def queue(
             message_key = key(invitation) if key else f"{kind}:{invitation.pk}:{meeting.sequence}{key_suffix}"
             try:
                 composed = compose(kind, invitation, shared=forms, **extra)
+            except DatabaseError:
+                raise  # the database's fault, not this message's: the caller's transaction is spoiled
             except Exception as error:  # one message's fault must not stop a meeting's sending
                 rows.append(_not_composed(kind, message_key, invitation, error))
                 continue
