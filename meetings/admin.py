@@ -861,7 +861,6 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
         "created_at",
-        "enqueued_at",
         "next_attempt_at",
         "sending_at",
         "sent_at",

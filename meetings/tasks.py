@@ -3,40 +3,34 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.core.mail import get_connection
 
 from . import delivery
 
-_smtp = None
+_backend = None
 
 
 def _connection():
-    """One SMTP connection per worker process, reused from message to message (opened on first use)."""
-    global _smtp
-    if _smtp is None:
-        from django.core.mail import get_connection
-
-        _smtp = get_connection()
-    return _smtp
+    """One mail backend per worker process, its SMTP connection kept open from message to message (opened on first
+    use, opened again when the server closed it)."""
+    global _backend
+    if _backend is None:
+        _backend = get_connection()
+    return _backend
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None, ignore_result=True)
-def send_messages(self, message_ids: list[int]) -> None:
-    """Send a batch of outbox rows. Those that fail for now are retried together with backoff (each row stays
-    queued with its next attempt time, so the sweeper catches them too if this retry is lost)."""
+def send_message(self, message_id: int) -> None:
+    """Send one outbox row. After a temporary failure the task is retried when the row is due again (the row stays
+    queued with its next attempt time, so the sweeper catches it too if this retry is lost)."""
     if self.request.is_eager:
-        # Run eagerly (embedded default, tests), a task uses a connection of its own: the settings may change.
-        from django.core.mail import get_connection
-
-        connection = get_connection()  # opened by the first send, so that a refusal is the message's error
-        try:
-            delivery.deliver_many(message_ids, connection)
-        finally:
-            connection.close()
+        # Run eagerly (embedded default, tests): a connection of its own, as the settings may change; a row due again
+        # later is sent by the sweeper or the job runner (an eager retry would run at once, not later).
+        delivery.deliver(message_id)
         return
-    outcome = delivery.deliver_many(message_ids, _connection())
-    if outcome is not None:
-        retry, delay = outcome
-        raise self.retry(args=(retry,), countdown=delay.total_seconds())
+    delay = delivery.deliver(message_id, connection=_connection())
+    if delay is not None:
+        raise self.retry(countdown=delay.total_seconds())
 
 
 @shared_task(ignore_result=True)

@@ -123,6 +123,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+# Behind a connection pooler that hands a server session to a client for one transaction at a time (PgBouncer's
+# pool_mode=transaction): DATABASE_POOLING=transaction. Django then keeps no cursor open across transactions.
+DATABASE_POOLING = env.str("DATABASE_POOLING", default="")
+if DATABASE_POOLING == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 
 # --- Redis, Celery and cache -----------------------------------------------------------------------------------
@@ -167,11 +172,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DG Network <no-reply
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECRETARIAT_EMAIL = env.str("SECRETARIAT_EMAIL", default="secretariat@dg-network.example.org")
 # Outbox: how long a temporary SMTP failure waits before the first retry (doubling each time), how many attempts
-# before a message is marked failed, and after how long a message not delivered is handed to a worker again.
+# before a message is marked failed, and after how long a message still in flight, or queued and due but not
+# delivered, is handed to a worker again (the sweeper, every minute).
 MAIL_RETRY_SECONDS = env.int("MAIL_RETRY_SECONDS", default=30)
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=10)
-# Outbox rows handed to a worker per task: a worker sends them one after the other over its open SMTP connection.
-MAIL_BATCH_SIZE = env.int("MAIL_BATCH_SIZE", default=50)
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 # Personal data: the bodies of sent emails are deleted after this many days (manage.py purge_outbox, daily).
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=365)
@@ -179,7 +183,7 @@ MAIL_MESSAGE_ID_DOMAIN = (urlsplit(SITE_URL).hostname or "dg-network.local").str
 EMAIL_SUBJECT_PREFIX = "[DG Network] "
 MAIL_DIR = Path(env.str("MAIL_DIR", default=str(VAR_DIR / "mail")))
 if EMAIL_HOST:
-    EMAIL_BACKEND = "network.lib.mail.SmtpBackend"
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     # Embedded default: every message really goes out, as one .eml file per message in MAIL_DIR.
     EMAIL_BACKEND = "network.lib.mail.EmlFolderBackend"

@@ -335,3 +335,78 @@ def private_redis(port: int, directory: Path):
         wait_until(lambda: redis_available(url), timeout=10, what="the private Redis to answer")
         yield proc
     wait_until(lambda: not redis_available(url), timeout=10, what="the private Redis to stop")
+
+
+# --- PgBouncer in front of PostgreSQL -----------------------------------------------------------------------------
+
+
+class PgBouncer:
+    """A PgBouncer of a test's own on a free port, in front of the PostgreSQL server at ``upstream`` (host, port),
+    every database by its own name, trust authentication, in ``pool_mode`` (``transaction``: a server session is
+    lent to a client for one transaction at a time, as many hosted PostgreSQL offers do). Run as ``postgres`` when
+    this process is root (PgBouncer refuses root). ``url(name)`` is the address of database ``name`` through it."""
+
+    def __init__(self, upstream: tuple[str, int] = ("127.0.0.1", 5432), pool_mode: str = "transaction"):
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not Path(binary).exists():
+            unavailable("pgbouncer is not installed (Debian's package pgbouncer)")
+        self.binary = binary
+        self.upstream = upstream
+        self.pool_mode = pool_mode
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="dgnetwork-pgbouncer-"))
+        self._process = None
+
+    def url(self, database: str, user: str = "postgres") -> str:
+        return f"postgres://{user}@127.0.0.1:{self.port}/{database}"
+
+    def _config(self) -> Path:
+        (self.dir / "users.txt").write_text('"postgres" ""\n')
+        host, port = self.upstream
+        config = self.dir / "pgbouncer.ini"
+        config.write_text(
+            "[databases]\n"
+            f"* = host={host} port={port}\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.dir / 'users.txt'}\n"
+            f"pool_mode = {self.pool_mode}\nmax_client_conn = 200\ndefault_pool_size = 10\n"
+            # psycopg2 and Django send no such startup parameters, other clients may.
+            "ignore_startup_parameters = extra_float_digits,options\n"
+            f"logfile = {self.dir / 'pgbouncer.log'}\n"
+        )
+        return config
+
+    def __enter__(self) -> PgBouncer:
+        args = [self.binary, str(self._config())]
+        if os.geteuid() == 0:
+            self.dir.chmod(0o755)
+            for path in (self.dir, *self.dir.iterdir()):
+                shutil.chown(path, "postgres")
+            args[1:1] = ["-u", "postgres"]
+        self._context = process(args, base_env(), self.dir / "stdout.log")
+        self._process = self._context.__enter__()
+
+        def answers() -> bool:
+            import psycopg2
+
+            if self._process.poll() is not None:
+                raise AssertionError(f"pgbouncer stopped: {(self.dir / 'stdout.log').read_text()}")
+            psycopg2.connect(self.url("postgres"), connect_timeout=2).close()
+            return True
+
+        wait_until(answers, timeout=15, interval=0.1, what="pgbouncer to answer")
+        return self
+
+    def log(self) -> str:
+        path = self.dir / "pgbouncer.log"
+        return path.read_text() if path.exists() else ""
+
+    def __exit__(self, *exc) -> None:
+        self._context.__exit__(*exc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def database_url_through(bouncer: PgBouncer, settings_dict: dict) -> str:
+    """The address of the database of ``settings_dict`` (Django's, on 127.0.0.1) through ``bouncer``."""
+    return bouncer.url(settings_dict["NAME"], settings_dict.get("USER") or "postgres")

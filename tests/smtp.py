@@ -109,7 +109,7 @@ class SmtpSink:
 
     def configure(self, settings) -> None:
         """Point the in-process app's mail at this server (``settings`` is pytest-django's fixture)."""
-        settings.EMAIL_BACKEND = "network.lib.mail.SmtpBackend"
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST = self.host
         settings.EMAIL_PORT = self.port
         settings.EMAIL_HOST_USER = ""

@@ -75,7 +75,6 @@ class OutgoingMessage(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
-    enqueued_at = models.DateTimeField(_("handed to a worker"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sending_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
@@ -89,10 +88,6 @@ class OutgoingMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to}"
-
-    def due(self, now: datetime.datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.status == MessageStatus.QUEUED and (self.next_attempt_at is None or self.next_attempt_at <= now)
 
 
 class ReminderKind(models.TextChoices):

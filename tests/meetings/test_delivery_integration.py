@@ -26,9 +26,11 @@ from meetings import delivery, services
 from meetings.models import MessageKind, MessageStatus, OutgoingMessage, SeatAllowance
 from tests import factories, smtp
 from tests.helpers import (
+    PgBouncer,
     base_env,
     celery_worker,
     database_url,
+    database_url_through,
     free_port,
     private_redis,
     unavailable,
@@ -74,9 +76,27 @@ def app_settings(settings, smtp_sink):
     return settings
 
 
-def worker_env(redis_url: str, sink: smtp.SmtpSink, tmp_path) -> dict[str, str]:
+@pytest.fixture(params=["direct", "pgbouncer"])
+def database_route(request):
+    """How the worker reaches PostgreSQL: directly, or through a PgBouncer in transaction pooling (a server session
+    lent for one transaction at a time: nothing may rely on a session, such as a prepared statement). Yields the
+    worker's database variables and the PgBouncer (None when direct)."""
+    if request.param == "direct":
+        yield {"DATABASE_URL": database_url(connection.settings_dict)}, None
+        return
+    with PgBouncer(pool_mode="transaction") as bouncer:
+        url = database_url_through(bouncer, connection.settings_dict)
+        yield {"DATABASE_URL": url, "DATABASE_POOLING": "transaction"}, bouncer
+
+
+def went_through(bouncer: PgBouncer | None) -> bool:
+    """The worker's database sessions went through ``bouncer`` (if any)."""
+    return bouncer is None or f"db={connection.settings_dict['NAME']}" in bouncer.log()
+
+
+def worker_env(redis_url: str, sink: smtp.SmtpSink, tmp_path, database: dict[str, str] | None = None) -> dict[str, str]:
     return base_env(
-        DATABASE_URL=database_url(connection.settings_dict),
+        **(database or {"DATABASE_URL": database_url(connection.settings_dict)}),
         REDIS_URL=redis_url,
         MAIL_RETRY_SECONDS="1",
         OUTBOX_STALE_SECONDS="3",
@@ -104,13 +124,15 @@ def all_sent(n: int) -> bool:
     return rows().filter(status=MessageStatus.SENT).count() == n
 
 
-def test_smtp_server_refusing_in_the_middle_of_a_batch_delays_but_loses_and_doubles_nothing(
-    redis_url, smtp_sink, app_settings, tmp_path
+def test_smtp_server_refusing_in_the_middle_of_a_sending_delays_but_loses_and_doubles_nothing(
+    redis_url, smtp_sink, app_settings, tmp_path, database_route
 ):
+    database, bouncer = database_route
     meeting = meeting_with(30)
     smtp_sink.refuse_after(10, 421, "Service not available")
+    env = worker_env(redis_url, smtp_sink, tmp_path, database)
 
-    with publishing_to(redis_url), celery_worker(worker_env(redis_url, smtp_sink, tmp_path), tmp_path / "w.log"):
+    with publishing_to(redis_url), celery_worker(env, tmp_path / "w.log"):
         assert services.send_invitations(meeting) == 30
         # Every message after the tenth is refused, and refused again on its first retry: the server is away for
         # a while, not a moment.
@@ -126,6 +148,7 @@ def test_smtp_server_refusing_in_the_middle_of_a_batch_delays_but_loses_and_doub
     assert rows().filter(attempts=1).count() == 10  # the ten before the refusal
     assert rows().filter(attempts__gte=3).exists()  # refused at least twice, then sent
     assert not rows().exclude(status=MessageStatus.SENT).exists()
+    assert went_through(bouncer)
 
 
 def test_invitations_sent_while_redis_is_down_go_out_once_it_is_back(
@@ -146,7 +169,7 @@ def test_invitations_sent_while_redis_is_down_go_out_once_it_is_back(
         refusals = [r for r in caplog.records if r.getMessage().startswith("Could not hand messages")]
         assert len(refusals) == 1
 
-        assert set(rows().values_list("status", "enqueued_at", "attempts")) == {(MessageStatus.QUEUED, None, 0)}
+        assert set(rows().values_list("status", "attempts")) == {(MessageStatus.QUEUED, 0)}
         assert rows().count() == 10
         with private_redis(port, tmp_path), celery_worker(worker_env(url, smtp_sink, tmp_path), tmp_path / "w.log"):
             # The sweeper hands over rows that never reached a worker once they are a few seconds old.
@@ -161,10 +184,13 @@ def test_invitations_sent_while_redis_is_down_go_out_once_it_is_back(
     assert set(rows().values_list("attempts", flat=True)) == {1}
 
 
-def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing(redis_url, smtp_sink, app_settings, tmp_path):
+def test_a_worker_killed_in_the_middle_of_a_sending_loses_nothing(
+    redis_url, smtp_sink, app_settings, tmp_path, database_route
+):
+    database, bouncer = database_route
     meeting = meeting_with(50)
     smtp_sink.delay = 0.2  # a slow relay: the worker spends its time waiting on SMTP
-    env = worker_env(redis_url, smtp_sink, tmp_path)
+    env = worker_env(redis_url, smtp_sink, tmp_path, database)
 
     with publishing_to(redis_url):
         # One message in flight at a time, so at most one can have reached the server unrecorded when it dies.
@@ -200,6 +226,7 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing(redis_url, smtp_
     in_flight.refresh_from_db()
     assert (in_flight.status, in_flight.attempts) == (MessageStatus.SENT, 2)
     assert in_flight.last_error == "Left in flight (worker stopped?); re-queued."
+    assert went_through(bouncer)
 
 
 def sessions() -> int:
@@ -213,11 +240,10 @@ def sessions() -> int:
 def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(redis_url, smtp_sink, app_settings, tmp_path):
     """Celery's Django fixup would open a PostgreSQL session for every task; the worker keeps one (as the web
     processes do, within CONN_MAX_AGE)."""
-    app_settings.MAIL_BATCH_SIZE = 1
     meeting = meeting_with(20)
     before = sessions()
     with publishing_to(redis_url), celery_worker(worker_env(redis_url, smtp_sink, tmp_path), tmp_path / "w.log", 1):
-        assert services.send_invitations(meeting) == 20  # twenty tasks of one message each
+        assert services.send_invitations(meeting) == 20  # twenty tasks, one a message
         wait_until(lambda: all_sent(20), timeout=30, what="every invitation to be sent")
         time.sleep(1.5)  # a session is counted when its backend reports its statistics
         opened = sessions() - before

@@ -46,6 +46,7 @@ NEW_MIGRATIONS = {
     ("members", "0003_login_address_follows_registry"),
     ("members", "0004_single_line_names"),
     ("meetings", "0006_single_line_titles_and_places"),
+    ("meetings", "0008_outbox_without_handover_stamp"),
     ("meetings", "0007_knowledge_moves_out"),
     ("knowledge", "0001_initial"),
     ("knowledge", "0002_content_types"),
