@@ -176,3 +176,19 @@ def test_answer_link_page_speaks_the_invitees_language_and_says_so_in_its_header
     assert response.status_code == 200
     assert _lang(response) == expected
     assert response["Content-Language"] == expected
+
+
+def test_not_found_and_not_allowed_pages_speak_the_readers_language(client):
+    person = factories.person(factories.organisation(None, kind="eu_body"), preferred_language="fr")
+    factories.mandate(person, "observer")
+    client.force_login(open_account(person))
+    missing = client.get("/meetings/999999/")
+    assert missing.status_code == 404
+    assert _lang(missing) == "fr" and missing["Content-Language"] == "fr"
+    refused = client.get("/lessons/new/")  # lessons come from a country; an EU body has none
+    assert refused.status_code == 403
+    assert _lang(refused) == "fr" and refused["Content-Language"] == "fr"
+    anonymous = Client()
+    elsewhere = anonymous.get("/news/no-such-summary/", HTTP_ACCEPT_LANGUAGE="de")
+    assert elsewhere.status_code == 404
+    assert _lang(elsewhere) == "de" and elsewhere["Content-Language"] == "de"
