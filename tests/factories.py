@@ -193,7 +193,7 @@ def document(meeting_obj, **kwargs):
 
 
 def conclusion(meeting_obj, **kwargs):
-    from meetings.models import Conclusion
+    from knowledge.models import Conclusion
 
     kwargs.setdefault("number", meeting_obj.conclusions.count() + 1)
     kwargs.setdefault("text_en", f"The network agrees on point {kwargs['number']}.")
@@ -203,7 +203,7 @@ def conclusion(meeting_obj, **kwargs):
 def action(conclusion_obj, *, note: str = "", **kwargs):
     """An action on a conclusion (owned by the secretariat unless an owner is given), with one progress note when
     ``note`` is given."""
-    from meetings.models import Action, ActionUpdate
+    from knowledge.models import Action, ActionUpdate
 
     kwargs.setdefault("title_en", f"Action {next(_seq)}")
     kwargs.setdefault("due_date", datetime.date(2027, 6, 30))
@@ -217,8 +217,8 @@ def action(conclusion_obj, *, note: str = "", **kwargs):
 
 def lesson(person_obj: Person, **kwargs):
     """A lesson learned written by ``person_obj`` for their country, indexed for search (shared unless told)."""
-    from meetings import knowledge
-    from meetings.models import LessonLearned
+    from knowledge import services as knowledge
+    from knowledge.models import LessonLearned
 
     themes = kwargs.pop("themes", None)
     language = kwargs.setdefault("original_language", "en")
@@ -234,7 +234,7 @@ def lesson(person_obj: Person, **kwargs):
 def lesson_attachment(lesson_obj, name: str = "notes.pdf"):
     from django.core.files.base import ContentFile
 
-    from meetings.models import LessonAttachment
+    from knowledge.models import LessonAttachment
 
     attachment = LessonAttachment(lesson=lesson_obj, original_name=name, content_type="application/pdf")
     attachment.size = len(PDF_BYTES)
@@ -244,7 +244,7 @@ def lesson_attachment(lesson_obj, name: str = "notes.pdf"):
 
 
 def minutes(meeting_obj, **kwargs):
-    from meetings.models import Minutes
+    from knowledge.models import Minutes
 
     kwargs.setdefault("text_en", "<p>The chair opened the meeting.</p>")
     kwargs.setdefault("status", "approved")
@@ -253,7 +253,7 @@ def minutes(meeting_obj, **kwargs):
 
 def published_news(meeting_obj):
     """The meeting's public summary, drafted from its records and published."""
-    from meetings import knowledge
+    from knowledge import services as knowledge
 
     return knowledge.publish_news(knowledge.draft_news(meeting_obj))
 

@@ -27,8 +27,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from knowledge.models import LessonComment
 from meetings.enums import Capacity, MeetingFormat, MeetingStatus, Visibility
-from meetings.models import LessonComment
 from members.enums import OrganisationKind, Role
 from members.models import User
 from members.services import open_account
@@ -346,6 +346,7 @@ EXPECTED_PAGES = {
     "deputy": READER | {"/meetings/N/answer/", "/documents/N/"},
     "observer of an EU body": READER | {"/documents/N/"},
     "assistant": PORTAL,
-    "former member": PORTAL,
+    # Mandates ended: the past meeting they took part in, its record and their profile; no directory.
+    "former member": (PORTAL - {"/directory/"}) | {"/meetings/N/", "/meetings/N/outcomes/", "/documents/N/"},
     "anonymous": {"/accounts/login/", "/accounts/password/reset/", "/news/"},
 }
