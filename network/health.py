@@ -2,9 +2,16 @@
 
 Answers 200 while the database is reachable (Redis or workers being down degrade the service: mail waits in the
 outbox) and 503 when it is not.
+
+The public is told only ``{"status": "ok" | "degraded" | "down"}``. Operators also get the details (database
+vendor, Redis, the number of workers, the kind of error): a request from this machine (loopback address) that no
+proxy relayed (none of the headers in ``RELAYED_BY_PROXY``), or a request whose ``X-Health-Token`` header equals
+``settings.HEALTHZ_TOKEN`` (the ``HEALTHZ_TOKEN`` environment variable; empty means no token is accepted).
 """
 
+import ipaddress
 import logging
+import secrets
 
 from django.conf import settings
 from django.db import connection
@@ -13,6 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
+
+# Headers a reverse proxy adds to what it relays: such a request came from elsewhere, whatever its address here.
+RELAYED_BY_PROXY = ("X-Forwarded-For", "Forwarded", "X-Real-Ip")
 
 
 def _database() -> dict:
@@ -66,5 +76,24 @@ def healthz(request):
         status = "ok"
     else:
         status = "degraded"
-    body = {"status": status, "database": database, "redis": redis_state, "celery": celery_state}
+    body = {"status": status}
+    if is_operator(request):
+        body.update(database=database, redis=redis_state, celery=celery_state)
     return JsonResponse(body, status=200 if database["ok"] else 503)
+
+
+def is_operator(request) -> bool:
+    """Whether ``request`` may read the health check's details: it carries the operators' token, or it comes from
+    this machine directly (a loopback address, and no header saying a proxy relayed it from elsewhere)."""
+    token = settings.HEALTHZ_TOKEN
+    sent = request.headers.get("X-Health-Token", "")
+    if token and sent and secrets.compare_digest(sent.encode(), token.encode()):
+        return True
+    if any(header in request.headers for header in RELAYED_BY_PROXY):
+        return False
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # allauth.usersessions' session list ("sign out everywhere") loads the humanize tag library.
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
@@ -88,6 +90,7 @@ MIDDLEWARE = [
     "members.middleware.PersonLanguageMiddleware",
     "members.middleware.StaffTwoFactorMiddleware",
     "members.middleware.NoIndexMiddleware",
+    "members.middleware.PermissionsPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -301,7 +304,36 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Powerful browser features no page of ours uses are denied to every page and frame (PermissionsPolicyMiddleware).
+# The camera stays denied until a page needs it (a secretariat check-in page that scans badges is planned: it will
+# then allow camera=(self) on that page alone).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# The language cookie (set by the language switch and the profile) is sent on top-level navigations only, over HTTPS
+# in production, and not readable by scripts.
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SECURE = not DEBUG
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = True
@@ -311,8 +343,11 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     if env.bool("DJANGO_BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The health check is polled over plain HTTP by the orchestrator.
+# The health check is polled over plain HTTP by the orchestrator. The public learns only ok/degraded/down; the
+# details (database, Redis, workers) go to requests from this machine that no proxy relayed, and to requests that
+# send this token in the X-Health-Token header (empty: no token accepted). See network/health.py.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+HEALTHZ_TOKEN = env.str("HEALTHZ_TOKEN", default="")
 
 
 # --- Logging ---------------------------------------------------------------------------------------------------

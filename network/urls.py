@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from network.health import healthz
+from network.views import favicon
 
 admin.site.site_header = _("DG Network — secretariat")
 admin.site.site_title = _("DG Network")
@@ -21,6 +22,8 @@ def email_management_closed(request):
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links to; answered here, never redirected.
+    path("favicon.ico", favicon, name="favicon"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/email/", email_management_closed),  # before allauth's own, which it replaces

@@ -317,9 +317,9 @@ def profile(request):
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,
             person.preferred_language,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=False,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             max_age=365 * 24 * 3600,
         )
         return response

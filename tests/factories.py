@@ -144,3 +144,131 @@ def invitation(meeting_obj, person_obj, **kwargs):
     if kwargs["capacity"] == Capacity.MEMBER:
         kwargs.setdefault("country", person_obj.organisation.country)
     return Invitation.objects.create(meeting=meeting_obj, person=person_obj, **kwargs)
+
+
+# --- Knowledge, documents and the rest of a meeting's record (used by the crawl of every page) -------------------
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n%%EOF\n"
+)
+
+
+def crisis(**kwargs):
+    from meetings.models import Crisis
+
+    kwargs.setdefault("name_en", f"Crisis {next(_seq)}")
+    kwargs.setdefault("start_date", datetime.date(2022, 2, 24))
+    return Crisis.objects.create(**kwargs)
+
+
+def theme(**kwargs):
+    from meetings.models import Theme
+
+    kwargs.setdefault("label_en", f"Theme {next(_seq)}")
+    return Theme.objects.create(**kwargs)
+
+
+def agenda_item(meeting_obj, **kwargs):
+    from meetings.models import AgendaItem
+
+    kwargs.setdefault("title_en", f"Agenda item {next(_seq)}")
+    kwargs.setdefault("position", meeting_obj.agenda_items.count() + 1)
+    kwargs.setdefault("duration_minutes", 30)
+    return AgendaItem.objects.create(meeting=meeting_obj, **kwargs)
+
+
+def document(meeting_obj, **kwargs):
+    """A meeting document holding a tiny valid PDF."""
+    from django.core.files.base import ContentFile
+
+    from meetings.models import Document
+
+    n = next(_seq)
+    kwargs.setdefault("title_en", f"Document {n}")
+    doc = Document(meeting=meeting_obj, original_name=f"document-{n}.pdf", content_type="application/pdf", **kwargs)
+    doc.size = len(PDF_BYTES)
+    doc.file.save(f"document-{n}.pdf", ContentFile(PDF_BYTES), save=False)
+    doc.save()
+    return doc
+
+
+def conclusion(meeting_obj, **kwargs):
+    from knowledge.models import Conclusion
+
+    kwargs.setdefault("number", meeting_obj.conclusions.count() + 1)
+    kwargs.setdefault("text_en", f"The network agrees on point {kwargs['number']}.")
+    return Conclusion.objects.create(meeting=meeting_obj, **kwargs)
+
+
+def action(conclusion_obj, *, note: str = "", **kwargs):
+    """An action on a conclusion (owned by the secretariat unless an owner is given), with one progress note when
+    ``note`` is given."""
+    from knowledge.models import Action, ActionUpdate
+
+    kwargs.setdefault("title_en", f"Action {next(_seq)}")
+    kwargs.setdefault("due_date", datetime.date(2027, 6, 30))
+    if not kwargs.get("owner_country") and not kwargs.get("owner_organisation"):
+        kwargs.setdefault("owner_secretariat", True)
+    made = Action.objects.create(conclusion=conclusion_obj, **kwargs)
+    if note:
+        ActionUpdate.objects.create(action=made, status=made.status, note=note)
+    return made
+
+
+def lesson(person_obj: Person, **kwargs):
+    """A lesson learned written by ``person_obj`` for their country, indexed for search (shared unless told)."""
+    from knowledge import services as knowledge
+    from knowledge.models import LessonLearned
+
+    themes = kwargs.pop("themes", None)
+    language = kwargs.setdefault("original_language", "en")
+    kwargs.setdefault(f"title_{language}", f"Lesson {next(_seq)}")
+    kwargs.setdefault(f"text_{language}", "Rehearse the hand-over between the crisis centre and the ministries.")
+    kwargs.setdefault("status", "shared")
+    made = LessonLearned(
+        country=person_obj.organisation.country, organisation=person_obj.organisation, author=person_obj, **kwargs
+    )
+    return knowledge.save_lesson(made, themes=themes)
+
+
+def lesson_attachment(lesson_obj, name: str = "notes.pdf"):
+    from django.core.files.base import ContentFile
+
+    from knowledge.models import LessonAttachment
+
+    attachment = LessonAttachment(lesson=lesson_obj, original_name=name, content_type="application/pdf")
+    attachment.size = len(PDF_BYTES)
+    attachment.file.save(name, ContentFile(PDF_BYTES), save=False)
+    attachment.save()
+    return attachment
+
+
+def minutes(meeting_obj, **kwargs):
+    from knowledge.models import Minutes
+
+    kwargs.setdefault("text_en", "<p>The chair opened the meeting.</p>")
+    kwargs.setdefault("status", "approved")
+    return Minutes.objects.create(meeting=meeting_obj, **kwargs)
+
+
+def published_news(meeting_obj):
+    """The meeting's public summary, drafted from its records and published."""
+    from knowledge import services as knowledge
+
+    return knowledge.publish_news(knowledge.draft_news(meeting_obj))
+
+
+def notice(**kwargs):
+    from members.models import Notice
+
+    kwargs.setdefault("title_en", f"Notice {next(_seq)}")
+    kwargs.setdefault("text_en", "The secretariat moves to new offices.")
+    return Notice.objects.create(**kwargs)
+
+
+def sent_invitation(meeting_obj, person_obj, **kwargs):
+    """An invitation that went out (members see the meetings of such invitations)."""
+    from django.utils import timezone
+
+    kwargs.setdefault("sent_at", timezone.now())
+    return invitation(meeting_obj, person_obj, **kwargs)
