@@ -782,7 +782,7 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
             "sent_at",
             "withdrawn_at",
         )
-        if obj.withdrawn_at or not obj.meeting.accepts_answers:
+        if not obj.can_change_answer:
             readonly += ("answer", "mode", "substitute", "remarks")
         return readonly
 

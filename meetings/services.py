@@ -359,13 +359,15 @@ def _send_batch(meeting: Meeting, *, done: int, forms: dict) -> tuple[int, bool]
 # --- Answers ------------------------------------------------------------------------------------------------------
 
 
-def _check_answerable(invitation: Invitation) -> None:
-    meeting = invitation.meeting
-    if invitation.withdrawn_at:
+def check_answerable(invitation: Invitation) -> None:
+    """Raise ``ValidationError`` (code ``withdrawn``, ``cancelled`` or ``over``) when the invitation's answer can no
+    longer change: ``Invitation.answer_closed_reason`` in words."""
+    reason = invitation.answer_closed_reason
+    if reason == "withdrawn":
         raise ValidationError(_("This invitation was withdrawn."), code="withdrawn")
-    if meeting.status == MeetingStatus.CANCELLED:
+    if reason == "cancelled":
         raise ValidationError(_("The meeting was cancelled; answers can no longer change."), code="cancelled")
-    if not meeting.accepts_answers:
+    if reason == "over":
         raise ValidationError(_("The meeting is over; answers can no longer change."), code="over")
 
 
@@ -402,7 +404,7 @@ def record_answer(
     meeting = _lock(invitation.meeting)
     invitation = Invitation.objects.select_for_update().select_related("person__organisation").get(pk=invitation.pk)
     invitation.meeting = meeting
-    _check_answerable(invitation)
+    check_answerable(invitation)
     current_substitution = invitation.substitutions.live().select_related("person").first()
     if answer not in (Answer.ACCEPTED, Answer.DECLINED, Answer.DELEGATED):
         raise ValidationError(_("Choose accept, decline or send a substitute."), code="answer")
