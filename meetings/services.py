@@ -36,26 +36,47 @@ from .models import (
 # --- Seats -----------------------------------------------------------------------------------------------------
 
 
-def seats_for(meeting: Meeting, country: Country) -> int:
-    allowance = SeatAllowance.objects.filter(meeting=meeting, country=country).values_list("seats", flat=True).first()
-    return allowance or 1
+@dataclass
+class SeatTally:
+    """A meeting's seats per country: how many each country holds (``used``) and may hold (``allowed``, one unless
+    raised with a ``SeatAllowance``), both by country id. ``take`` counts a seat planned but not yet stored."""
+
+    used: dict[int, int]
+    allowed: dict[int, int]
+
+    def seats(self, country_id: int) -> int:
+        return self.allowed.get(country_id, 1)
+
+    def is_free(self, country_id: int) -> bool:
+        return self.used.get(country_id, 0) < self.seats(country_id)
+
+    def take(self, country_id: int) -> None:
+        self.used[country_id] = self.used.get(country_id, 0) + 1
+
+
+def seat_tally(meeting: Meeting, *, exclude: tuple[Invitation | None, ...] = ()) -> SeatTally:
+    """The seat rule's one count (two queries for any number of countries): every invitation that
+    ``holding_seat`` counts, but those in ``exclude`` (unsaved or ``None`` entries are ignored)."""
+    holders = Invitation.objects.filter(meeting=meeting).holding_seat()
+    holders = holders.exclude(pk__in=[i.pk for i in exclude if i is not None and i.pk])
+    used = dict(holders.values_list("country_id").annotate(n=Count("pk")).values_list("country_id", "n"))
+    allowed = dict(SeatAllowance.objects.filter(meeting=meeting).values_list("country_id", "seats"))
+    return SeatTally(used=used, allowed=allowed)
 
 
 def _check_seat(meeting: Meeting, country: Country | None, *, exclude: tuple[Invitation | None, ...] = ()) -> None:
-    if country is None:
+    if country is None or seat_tally(meeting, exclude=exclude).is_free(country.pk):
         return
     holders = Invitation.objects.filter(meeting=meeting, country=country).holding_seat().select_related("person")
     holders = holders.exclude(pk__in=[i.pk for i in exclude if i is not None and i.pk])
-    holders = list(holders)
-    if len(holders) >= seats_for(meeting, country):
-        raise ValidationError(
-            _(
-                "%(country)s already has its seat at this meeting (%(people)s). Raise the country's seats on the "
-                "meeting first, or ask the invitee to send a substitute."
-            ),
-            params={"country": country, "people": ", ".join(str(h.person) for h in holders)},
-            code="seat_taken",
-        )
+    raise ValidationError(
+        _(
+            "%(country)s already has its seat at this meeting (%(people)s). Raise the country's seats on the "
+            "meeting first, or ask the invitee to send a substitute."
+        ),
+        params={"country": country, "people": ", ".join(str(h.person) for h in holders)},
+        code="seat_taken",
+    )
 
 
 def _lock(meeting: Meeting) -> Meeting:
@@ -134,14 +155,7 @@ def network_invitees(meeting: Meeting) -> tuple[list[Planned], list[Skipped]]:
     """
     day = meeting.local_start.date()
     existing = set(Invitation.objects.filter(meeting=meeting).values_list("person_id", flat=True))
-    seats_used: dict[int, int] = dict(
-        Invitation.objects.filter(meeting=meeting)
-        .holding_seat()
-        .values_list("country_id")
-        .annotate(n=Count("pk"))
-        .values_list("country_id", "n")
-    )
-    allowances = dict(SeatAllowance.objects.filter(meeting=meeting).values_list("country_id", "seats"))
+    seats = seat_tally(meeting)
     planned: list[Planned] = []
     skipped: list[Skipped] = []
     seen: set[int] = set()
@@ -173,10 +187,10 @@ def network_invitees(meeting: Meeting) -> tuple[list[Planned], list[Skipped]]:
             skipped.append(Skipped(person, _("deactivated")))
             continue
         if capacity == Capacity.MEMBER:
-            if seats_used.get(country.pk, 0) >= allowances.get(country.pk, 1):
+            if not seats.is_free(country.pk):
                 skipped.append(Skipped(person, _("%(country)s's seat is taken") % {"country": country}))
                 continue
-            seats_used[country.pk] = seats_used.get(country.pk, 0) + 1
+            seats.take(country.pk)
         label = _("acting director-general") if mandate.acting else _("director-general")
         planned.append(Planned(person, capacity, str(label)))
 

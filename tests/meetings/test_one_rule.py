@@ -82,3 +82,44 @@ def test_answer_link_of_a_cancelled_meeting_shows_the_cancellation(client):
     invitation.refresh_from_db()
     assert invitation.answer == Answer.PENDING
 
+
+# --- Seat counting ------------------------------------------------------------------------------------------------
+
+
+def test_seat_tally_counts_pending_and_accepted_member_invitations_only():
+    from meetings.enums import Capacity
+    from meetings.models import SeatAllowance
+
+    fr, de = factories.country("FR"), factories.country("DE")
+    meeting = factories.meeting()
+    director_fr, director_de = factories.director(fr), factories.director(de)
+    factories.invitation(meeting, director_fr)
+    factories.invitation(meeting, factories.person(director_fr.organisation), answer=Answer.DECLINED)
+    factories.invitation(meeting, director_de, withdrawn_at=datetime.datetime(2027, 1, 1, tzinfo=factories.BRUSSELS))
+    factories.invitation(meeting, factories.person(director_de.organisation), capacity=Capacity.OBSERVER)
+    SeatAllowance.objects.create(meeting=meeting, country=fr, seats=2)
+    tally = services.seat_tally(meeting)
+    assert tally.used == {fr.pk: 1}
+    assert (tally.seats(fr.pk), tally.seats(de.pk)) == (2, 1)
+    assert (tally.is_free(fr.pk), tally.is_free(de.pk)) == (True, True)
+    tally.take(fr.pk)
+    assert tally.is_free(fr.pk) is False
+
+
+def test_network_preview_and_single_invite_agree_on_a_raised_seat_count():
+    from meetings.models import SeatAllowance
+
+    fr = factories.country("FR")
+    director = factories.director(fr)
+    meeting = factories.meeting()
+    factories.invitation(meeting, factories.person(director.organisation))  # the deputy holds France's seat
+    planned, skipped = services.network_invitees(meeting)
+    assert [s.reason for s in skipped] == ["Country FR's seat is taken"]
+    with pytest.raises(ValidationError) as raised:
+        services.check_invitable(meeting, director, capacity="member")
+    assert raised.value.code == "seat_taken"
+    SeatAllowance.objects.create(meeting=meeting, country=fr, seats=2)
+    planned, skipped = services.network_invitees(meeting)
+    assert ([p.person for p in planned], skipped) == ([director], [])
+    services.check_invitable(meeting, director, capacity="member")  # free now: nothing raised
+
