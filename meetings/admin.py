@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -354,18 +354,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     )
 
     def get_queryset(self, request):
-        live = Q(invitations__withdrawn_at__isnull=True)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_invited=Count("invitations", filter=live),
-                n_accepted=Count("invitations", filter=live & Q(invitations__answer=Answer.ACCEPTED)),
-                n_declined=Count("invitations", filter=live & Q(invitations__answer=Answer.DECLINED)),
-                n_delegated=Count("invitations", filter=live & Q(invitations__answer=Answer.DELEGATED)),
-                n_pending=Count("invitations", filter=live & Q(invitations__answer=Answer.PENDING)),
-            )
-        )
+        return services.with_answer_counts(super().get_queryset(request))
 
     @admin.display(description=_("starts"), ordering="starts_at")
     def local_start_display(self, meeting):
@@ -373,20 +362,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
 
     @admin.display(description=_("answers"))
     def answers(self, meeting):
-        if meeting.pk is None:
-            return "—"
-        if hasattr(meeting, "n_invited"):
-            counts = {
-                k: getattr(meeting, f"n_{k}") for k in ("invited", "accepted", "declined", "delegated", "pending")
-            }
-            return (
-                gettext(
-                    "invited %(invited)d · accepted %(accepted)d · declined %(declined)d · delegated "
-                    "%(delegated)d · pending %(pending)d"
-                )
-                % counts
-            )
-        return services.answer_summary(meeting)
+        return services.answer_summary(meeting) if meeting.pk else "—"
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -685,23 +685,39 @@ def planned_agenda(meeting: Meeting, items=None) -> list[AgendaEntry]:
     return entries
 
 
+ANSWER_COUNTS = ("invited", "accepted", "declined", "delegated", "pending")
+
+
+def _answer_count_expressions(prefix: str = "") -> dict[str, Count]:
+    """The counts of standing invitations by answer, as ``Count`` expressions over ``prefix`` (``""`` on
+    invitations, ``"invitations__"`` on meetings)."""
+    live = Q(**{f"{prefix}withdrawn_at__isnull": True})
+    answer = f"{prefix}answer"
+    return {
+        "invited": Count(f"{prefix}pk", filter=live),
+        "accepted": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.ACCEPTED})),
+        "declined": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.DECLINED})),
+        "delegated": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.DELEGATED})),
+        "pending": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.PENDING})),
+    }
+
+
+def with_answer_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """``meetings`` with their answer counts in the same query, which ``answer_counts`` then reads (for lists)."""
+    return meetings.annotate(**{f"n_{k}": v for k, v in _answer_count_expressions("invitations__").items()})
+
+
 def answer_counts(meeting: Meeting) -> dict[str, int]:
-    counts = meeting.invitations.live().aggregate(
-        invited=Count("pk"),
-        accepted=Count("pk", filter=Q(answer=Answer.ACCEPTED)),
-        declined=Count("pk", filter=Q(answer=Answer.DECLINED)),
-        delegated=Count("pk", filter=Q(answer=Answer.DELEGATED)),
-        pending=Count("pk", filter=Q(answer=Answer.PENDING)),
-    )
-    return counts
+    """A meeting's standing invitations by answer: ``{"invited", "accepted", "declined", "delegated", "pending"}``
+    → count. Read from ``with_answer_counts``'s annotations when the meeting has them, else one query."""
+    if hasattr(meeting, "n_invited"):
+        return {k: getattr(meeting, f"n_{k}") for k in ANSWER_COUNTS}
+    return Invitation.objects.filter(meeting=meeting).aggregate(**_answer_count_expressions())
 
 
 def answer_summary(meeting: Meeting) -> str:
-    c = answer_counts(meeting)
-    return (
-        _(
-            "invited %(invited)d · accepted %(accepted)d · declined %(declined)d · delegated %(delegated)d · "
-            "pending %(pending)d"
-        )
-        % c
-    )
+    """``answer_counts`` in one line of words (the admin's list, the portal's board)."""
+    return _(
+        "invited %(invited)d · accepted %(accepted)d · declined %(declined)d · delegated %(delegated)d · "
+        "pending %(pending)d"
+    ) % answer_counts(meeting)

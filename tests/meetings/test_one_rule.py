@@ -123,3 +123,35 @@ def test_network_preview_and_single_invite_agree_on_a_raised_seat_count():
     assert ([p.person for p in planned], skipped) == ([director], [])
     services.check_invitable(meeting, director, capacity="member")  # free now: nothing raised
 
+
+# --- Answer counts ------------------------------------------------------------------------------------------------
+
+
+def _answered_meeting():
+    meeting = factories.meeting()
+    for code, answer in (("BE", Answer.ACCEPTED), ("FR", Answer.DECLINED), ("DE", Answer.PENDING)):
+        factories.invitation(meeting, factories.director(factories.country(code)), answer=answer)
+    factories.invitation(
+        meeting,
+        factories.director(factories.country("NL")),
+        withdrawn_at=datetime.datetime(2027, 1, 1, tzinfo=factories.BRUSSELS),
+    )
+    return meeting
+
+
+def test_answer_counts_are_the_same_annotated_and_aggregated():
+    from meetings.models import Meeting
+
+    meeting = _answered_meeting()
+    expected = {"invited": 3, "accepted": 1, "declined": 1, "delegated": 0, "pending": 1}
+    assert services.answer_counts(meeting) == expected
+    annotated = services.with_answer_counts(Meeting.objects.filter(pk=meeting.pk)).get()
+    assert services.answer_counts(annotated) == expected
+
+
+def test_admin_meeting_list_shows_the_services_summary(staff_client):
+    meeting = _answered_meeting()
+    page = staff_client.get(reverse("admin:meetings_meeting_changelist"))
+    assert page.status_code == 200
+    assert services.answer_summary(meeting) in page.content.decode()
+    assert "invited 3 · accepted 1 · declined 1 · delegated 0 · pending 1" in page.content.decode()
