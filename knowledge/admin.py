@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
@@ -18,6 +19,7 @@ from members.admin import NoDeleteMixin
 
 from . import services as knowledge
 from .models import Action, ActionUpdate, Conclusion, LessonAttachment, LessonComment, LessonLearned, Minutes, NewsItem
+from .visibility import Reader
 
 # --- Lessons, conclusions, actions, minutes, news ---------------------------------------------------------------
 
@@ -79,8 +81,12 @@ class ActionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk and "status" in self.changed_data and not (cleaned.get("progress_note") or "").strip():
-            self.add_error("progress_note", gettext("Add a short progress note."))
+        note = cleaned.get("progress_note") or ""
+        if self.instance.pk and ("status" in self.changed_data or note.strip()) and "status" in cleaned:
+            try:
+                knowledge.check_action_update(status=cleaned["status"], note=note)
+            except ValidationError as error:
+                self.add_error("progress_note", error)
         return cleaned
 
 
@@ -95,11 +101,19 @@ class ActionAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     inlines = (ActionUpdateInline,)
 
     def save_model(self, request, obj, form, change):
+        """The other fields are saved here; the status and its note go through ``knowledge.update_action``, the
+        portal's path, so the record is the same whoever changes it."""
+        status = obj.status
         status_changed = change and "status" in form.changed_data
+        if status_changed:
+            obj.status = form.initial["status"]
         super().save_model(request, obj, form, change)
         note = (form.cleaned_data.get("progress_note") or "").strip()
         if status_changed or (not change) or note:
-            ActionUpdate.objects.create(action=obj, status=obj.status, note=note or gettext("Created"), by=request.user)
+            knowledge.update_action(
+                obj, status=status, note=note or gettext("Created"), reader=Reader.of_user(request.user)
+            )
+            obj.status = status
 
 
 @admin.register(Conclusion)

@@ -217,22 +217,32 @@ def comment(lesson: LessonLearned, *, reader: Reader, text: str) -> LessonCommen
 # --- Actions ------------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def update_action(action: Action, *, status: str, note: str, reader: Reader) -> ActionUpdate:
-    """Change an action's status with a short progress note; every change is kept (who, when, what). Raises
-    ``PermissionDenied`` unless ``visibility.can_update_action``, ``ValidationError`` for a bad status or note."""
-    if not visibility.can_update_action(reader, action):
-        raise PermissionDenied
+def check_action_update(*, status: str, note: str) -> str:
+    """Validate a status change's status (one of ``ActionStatus``) and progress note (1–500 characters once
+    stripped); return the stripped note. Raises ``ValidationError``. ``update_action`` calls it first; forms call it
+    to validate without changing anything."""
     note = (note or "").strip()
     if status not in ActionStatus.values:
-        raise ValidationError(_("Choose a status."))
+        raise ValidationError(_("Choose a status."), code="status")
     if not note:
-        raise ValidationError(_("Add a short progress note."))
+        raise ValidationError(_("Add a short progress note."), code="note")
     if len(note) > 500:
-        raise ValidationError(_("A progress note has at most 500 characters."))
+        raise ValidationError(_("A progress note has at most 500 characters."), code="note")
+    return note
+
+
+@transaction.atomic
+def update_action(action: Action, *, status: str, note: str, reader: Reader) -> ActionUpdate:
+    """Change an action's status with a short progress note; every change is kept (who, when, what): the portal
+    and the admin both record through here. Raises ``PermissionDenied`` unless ``visibility.can_update_action``,
+    ``ValidationError`` from ``check_action_update``."""
+    if not visibility.can_update_action(reader, action):
+        raise PermissionDenied
+    note = check_action_update(status=status, note=note)
     action = Action.objects.select_for_update().get(pk=action.pk)
-    action.status = status
-    action.save(update_fields=["status"])
+    if action.status != status:
+        action.status = status
+        action.save(update_fields=["status"])
     return ActionUpdate.objects.create(action=action, status=status, note=note, by=reader.user)
 
 
