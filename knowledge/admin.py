@@ -6,7 +6,6 @@ Every change that follows a rule goes through ``knowledge.services``; nothing is
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -131,11 +130,6 @@ class MinutesAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     list_filter = ("status",)
     autocomplete_fields = ("meeting", "approved_at")
 
-    def save_model(self, request, obj, form, change):
-        for code, _name in settings.LANGUAGES:
-            setattr(obj, f"text_{code}", knowledge.sanitize(getattr(obj, f"text_{code}") or ""))
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(NewsItem)
 class NewsItemAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
@@ -145,11 +139,6 @@ class NewsItemAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     autocomplete_fields = ("meeting",)
     readonly_fields = ("status", "published_at")
     actions = ("publish",)
-
-    def save_model(self, request, obj, form, change):
-        for code, _name in settings.LANGUAGES:
-            setattr(obj, f"body_{code}", knowledge.sanitize(getattr(obj, f"body_{code}") or ""))
-        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Publish the selected news items"), permissions=["change"])
     def publish(self, request, queryset):

@@ -12,7 +12,6 @@ import datetime
 import re
 from dataclasses import dataclass
 
-import nh3
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,19 +49,6 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES]
 MAX_QUERY = 200
 CANDIDATES = 500  # most matches ranked per search
 START, STOP = "\x02", "\x03"
-
-# Rich text (minutes, news): the tags an editor needs, nothing that runs.
-ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a"}
-
-
-def sanitize(html: str) -> str:
-    return nh3.clean(
-        html or "",
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
 
 
 def is_postgres() -> bool:
@@ -369,7 +355,7 @@ def draft_news(meeting: Meeting) -> NewsItem:
             body = render_to_string(
                 "news/draft_body.html", {"meeting": meeting, "facts": facts, "standing": STANDING[language]}
             )
-            setattr(item, f"body_{language}", sanitize(body))
+            setattr(item, f"body_{language}", body)  # the model cleans it on save
     item.save()
     return item
 
@@ -377,8 +363,6 @@ def draft_news(meeting: Meeting) -> NewsItem:
 def publish_news(item: NewsItem) -> NewsItem:
     item.status = "published"
     item.published_at = item.published_at or timezone.now()
-    for language in LANGUAGES:
-        setattr(item, f"body_{language}", sanitize(getattr(item, f"body_{language}") or ""))
     item.save()
     return item
 

@@ -68,3 +68,44 @@ def test_admin_status_change_without_a_note_is_refused_with_the_services_words(s
     action.refresh_from_db()
     assert action.status == ActionStatus.OPEN
     assert ActionUpdate.objects.filter(action=action).count() == 0
+
+
+# --- Rich text ----------------------------------------------------------------------------------------------------
+
+SCRIPTED = '<p onclick="x()">Hi<script>alert(1)</script></p>'
+
+
+def test_minutes_and_news_are_cleaned_on_every_save_in_every_language():
+    from knowledge.models import Minutes, NewsItem
+
+    meeting = factories.meeting()
+    minutes = Minutes.objects.create(meeting=meeting, text_en=SCRIPTED, text_fr=SCRIPTED)
+    item = NewsItem.objects.create(slug="spring", title_en="Spring", body_en=SCRIPTED, body_de=SCRIPTED)
+    minutes.refresh_from_db()
+    item.refresh_from_db()
+    assert (minutes.text_en, minutes.text_fr) == ("<p>Hi</p>", "<p>Hi</p>")
+    assert (item.body_en, item.body_de) == ("<p>Hi</p>", "<p>Hi</p>")
+
+
+def test_rich_text_written_around_save_is_still_shown_clean():
+    from django.utils import translation
+
+    from knowledge.models import NewsItem
+
+    item = NewsItem.objects.create(slug="spring", title_en="Spring", body_en="<p>ok</p>")
+    NewsItem.objects.filter(pk=item.pk).update(body_en=SCRIPTED)  # a bulk update skips save()
+    item.refresh_from_db()
+    with translation.override("en"):
+        assert item.body_html == "<p>Hi</p>"
+
+
+def test_admin_news_body_is_cleaned_by_the_model(staff_client):
+    from knowledge.models import NewsItem
+
+    item = NewsItem.objects.create(slug="spring", title_en="Spring", body_en="<p>ok</p>")
+    url = reverse("admin:knowledge_newsitem_change", args=[item.pk])
+    data = form_data(staff_client.get(url).content, "newsitem_form")
+    data["body_en"] = SCRIPTED
+    assert staff_client.post(url, data).status_code == 302
+    item.refresh_from_db()
+    assert item.body_en == "<p>Hi</p>"
