@@ -155,3 +155,43 @@ def test_admin_meeting_list_shows_the_services_summary(staff_client):
     assert page.status_code == 200
     assert services.answer_summary(meeting) in page.content.decode()
     assert "invited 3 · accepted 1 · declined 1 · delegated 0 · pending 1" in page.content.decode()
+
+
+# --- Building an outbox row ---------------------------------------------------------------------------------------
+
+
+def test_outbox_message_cuts_the_subject_and_makes_a_message_id(settings):
+    from meetings import delivery
+    from meetings.models import MessageKind, MessageStatus
+
+    row = delivery.outbox_message(
+        key="account:test", kind=MessageKind.ACCOUNT, to="a@example.org", language="fr", subject="x" * 400, text="t"
+    )
+    assert (row.pk, row.status, len(row.subject), row.cc, row.attachments, row.body_html) == (
+        None,
+        MessageStatus.QUEUED,
+        300,
+        [],
+        [],
+        "",
+    )
+    assert row.message_id.startswith("<") and row.message_id.endswith(f"@{settings.MAIL_MESSAGE_ID_DOMAIN}>")
+
+
+def test_access_link_row_is_built_by_outbox_message(settings):
+    from meetings.models import MessageKind, OutgoingMessage
+    from members.services import send_access_link
+
+    person = factories.director(factories.country("FR"), preferred_language="fr")
+    send_access_link(person)
+    row = OutgoingMessage.objects.get(person=person)
+    assert (row.kind, row.to, row.language, row.cc, row.attachments) == (
+        MessageKind.ACCOUNT,
+        person.email,
+        "fr",
+        [],
+        [],
+    )
+    assert row.key.startswith(f"access:{person.pk}:") and row.message_id.endswith(
+        f"@{settings.MAIL_MESSAGE_ID_DOMAIN}>"
+    )
