@@ -12,7 +12,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -34,7 +33,7 @@ from members.models import Person
 
 from . import delivery, exports, services
 from .documents import check_upload
-from .enums import Answer, MeetingStatus
+from .enums import MeetingStatus
 from .models import (
     AgendaItem,
     Attendance,
@@ -654,10 +653,6 @@ class InviteForm(forms.ModelForm):
         pass  # check_invitable says it in words
 
 
-class _DryRun(Exception):
-    pass
-
-
 class AnswerForm(forms.ModelForm):
     """Record or change an answer on the invitee's behalf (after a phone call or an email)."""
 
@@ -669,24 +664,14 @@ class AnswerForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        answer = cleaned.get("answer")
-        if answer == Answer.PENDING:
-            if self.instance.answer != Answer.PENDING:
-                raise forms.ValidationError(gettext("An answer cannot be taken back to pending."))
-            return cleaned
-        try:
-            with transaction.atomic():  # the service checks every rule; this run is undone, save_model's is kept
-                services.record_answer(
-                    Invitation.objects.get(pk=self.instance.pk),
-                    answer=answer,
-                    mode=cleaned.get("mode") or "",
-                    substitute=cleaned.get("substitute"),
-                    remarks=cleaned.get("remarks"),
-                    on_behalf=True,
-                )
-                raise _DryRun
-        except _DryRun:
-            pass
+        invitation = Invitation.objects.select_related("meeting", "person__organisation").get(pk=self.instance.pk)
+        try:  # the service's own first step: it validates and changes nothing
+            services.check_answer(
+                invitation,
+                answer=cleaned.get("answer"),
+                mode=cleaned.get("mode") or "",
+                substitute=cleaned.get("substitute"),
+            )
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from error
         return cleaned
@@ -777,10 +762,7 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
             invitation = services.invite(data["meeting"], data["person"], capacity=data["capacity"], by=request.user)
             obj.pk = invitation.pk
             return
-        if data["answer"] == Answer.PENDING:
-            Invitation.objects.filter(pk=obj.pk).update(remarks=(data.get("remarks") or "").strip())
-            return
-        services.record_answer(
+        services.record_answer(  # "pending" changes only the remarks (services.set_remarks)
             Invitation.objects.get(pk=obj.pk),
             answer=data["answer"],
             mode=data.get("mode") or "",

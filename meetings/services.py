@@ -393,6 +393,63 @@ def modes_for(meeting: Meeting) -> list[str]:
     }[meeting.format]
 
 
+def check_answer(invitation: Invitation, *, answer: str, mode: str = "", substitute: Person | None = None) -> str:
+    """Validate an answer without changing anything; return the attendance mode to record (``""`` unless
+    accepting). Raises ``ValidationError`` when the answer breaks a rule (see ``record_answer``). ``record_answer``
+    calls it first, under the meeting's lock; a form calls it to validate. Reads ``invitation.meeting`` and
+    ``invitation.person.organisation``."""
+    check_answerable(invitation)
+    if answer == Answer.PENDING:
+        if invitation.answer != Answer.PENDING:
+            raise ValidationError(_("An answer cannot be taken back to pending."), code="pending")
+        return ""  # the remarks only
+    if answer == Answer.ACCEPTED:
+        return _check_accept(invitation, mode)
+    if answer == Answer.DECLINED:
+        return ""
+    if answer == Answer.DELEGATED:
+        _check_substitute(invitation, substitute)
+        return ""
+    raise ValidationError(_("Choose accept, decline or send a substitute."), code="answer")
+
+
+def _check_accept(invitation: Invitation, mode: str) -> str:
+    allowed = modes_for(invitation.meeting)
+    if not mode and len(allowed) == 1:
+        mode = allowed[0]
+    if mode not in allowed:
+        raise ValidationError(_("Say whether you will attend in person or online."), code="mode")
+    if invitation.answer not in (Answer.PENDING, Answer.ACCEPTED) and invitation.capacity == Capacity.MEMBER:
+        # The invitee's own substitute gives the seat back when the invitee comes after all.
+        current_substitution = invitation.substitutions.live().first()
+        _check_seat(invitation.meeting, invitation.country, exclude=(invitation, current_substitution))
+    return mode
+
+
+def _check_substitute(invitation: Invitation, substitute: Person | None) -> None:
+    if invitation.delegated_from_id:
+        raise ValidationError(_("A substitute cannot send a substitute in turn."), code="nested")
+    if substitute is None:
+        raise ValidationError(_("Name the substitute."), code="substitute_missing")
+    if substitute.pk == invitation.person_id:
+        raise ValidationError(_("The substitute must be someone else."), code="substitute_self")
+    if substitute.organisation_id != invitation.person.organisation_id:
+        raise ValidationError(
+            _("The substitute must come from the same organisation (%(organisation)s)."),
+            params={"organisation": invitation.person.organisation},
+            code="substitute_organisation",
+        )
+    if not substitute.is_active:
+        raise ValidationError(_("%(person)s is deactivated."), params={"person": substitute}, code="inactive")
+    invited = Invitation.objects.live().filter(meeting=invitation.meeting, person=substitute)
+    if invited.exclude(delegated_from=invitation).exists():
+        raise ValidationError(
+            _("%(person)s is already invited to this meeting."),
+            params={"person": substitute},
+            code="substitute_invited",
+        )
+
+
 @transaction.atomic
 def record_answer(
     invitation: Invitation,
@@ -411,79 +468,23 @@ def record_answer(
     - accepting again after declining needs the country's seat to be free;
     - a substitute must be an active colleague of the same organisation who is not already invited; the
       substitute gets an invitation of their own and takes the invitee's seat. A substitute cannot delegate again;
-    - changing away from a delegation withdraws the substitute's invitation.
+    - changing away from a delegation withdraws the substitute's invitation;
+    - "pending" keeps a pending answer and changes only the remarks (``set_remarks``); an answer cannot go back
+      to pending.
 
     ``on_behalf`` marks an answer the secretariat recorded for the person (after a phone call or an email).
     """
     meeting = _lock(invitation.meeting)
     invitation = Invitation.objects.select_for_update().select_related("person__organisation").get(pk=invitation.pk)
     invitation.meeting = meeting
-    check_answerable(invitation)
-    current_substitution = invitation.substitutions.live().select_related("person").first()
-    if answer not in (Answer.ACCEPTED, Answer.DECLINED, Answer.DELEGATED):
-        raise ValidationError(_("Choose accept, decline or send a substitute."), code="answer")
-
-    if answer == Answer.ACCEPTED:
-        allowed = modes_for(meeting)
-        if not mode and len(allowed) == 1:
-            mode = allowed[0]
-        if mode not in allowed:
-            raise ValidationError(_("Say whether you will attend in person or online."), code="mode")
-        if invitation.answer not in (Answer.PENDING, Answer.ACCEPTED) and invitation.capacity == Capacity.MEMBER:
-            # The invitee's own substitute gives the seat back when the invitee comes after all.
-            _check_seat(meeting, invitation.country, exclude=(invitation, current_substitution))
-    else:
-        mode = ""
+    mode = check_answer(invitation, answer=answer, mode=mode, substitute=substitute)
+    if answer == Answer.PENDING:
+        return set_remarks(invitation, remarks=remarks or "")
+    current_substitution = invitation.substitutions.live().first()
     if answer == Answer.DELEGATED:
-        if invitation.delegated_from_id:
-            raise ValidationError(_("A substitute cannot send a substitute in turn."), code="nested")
-        if substitute is None:
-            raise ValidationError(_("Name the substitute."), code="substitute_missing")
-        if substitute.pk == invitation.person_id:
-            raise ValidationError(_("The substitute must be someone else."), code="substitute_self")
-        if substitute.organisation_id != invitation.person.organisation_id:
-            raise ValidationError(
-                _("The substitute must come from the same organisation (%(organisation)s)."),
-                params={"organisation": invitation.person.organisation},
-                code="substitute_organisation",
-            )
-        if not substitute.is_active:
-            raise ValidationError(_("%(person)s is deactivated."), params={"person": substitute}, code="inactive")
-        if current_substitution is None or current_substitution.person_id != substitute.pk:
-            other = Invitation.objects.filter(meeting=meeting, person=substitute).first()
-            if other is not None and other.withdrawn_at is None:
-                raise ValidationError(
-                    _("%(person)s is already invited to this meeting."),
-                    params={"person": substitute},
-                    code="substitute_invited",
-                )
-            if current_substitution is not None:
-                withdraw_invitation(current_substitution, by=by)
-            if other is not None:  # a withdrawn invitation comes back as the substitute's
-                other.withdrawn_at = None
-                other.answer = Answer.PENDING
-                other.mode = ""
-                other.delegated_from = invitation
-                other.capacity = invitation.capacity
-                other.country = invitation.country
-                other.sent_at = None
-                other.save()
-                substitution = other
-            else:
-                substitution = Invitation.objects.create(
-                    meeting=meeting,
-                    person=substitute,
-                    capacity=invitation.capacity,
-                    country=invitation.country,
-                    delegated_from=invitation,
-                    invited_by=by,
-                )
-            if meeting.status == MeetingStatus.INVITED:
-                _send(meeting, [substitution])
+        _delegate(invitation, substitute, current=current_substitution, by=by)
     elif current_substitution is not None:
-        withdraw_invitation(current_substitution, by=by)
-        substitute = None
-
+        withdraw_invitation(current_substitution)
     invitation.answer = answer
     invitation.mode = mode
     invitation.substitute = substitute if answer == Answer.DELEGATED else None
@@ -495,6 +496,49 @@ def record_answer(
     invitation.save()
     if invitation.sent_at is not None:
         delivery.queue_confirmation(invitation)
+    return invitation
+
+
+def _delegate(invitation: Invitation, substitute: Person, *, current: Invitation | None, by) -> None:
+    """The substitute's own invitation (a withdrawn one comes back), which takes the invitee's seat; a previous
+    substitute's is withdrawn. Keeps a standing substitution to the same person."""
+    if current is not None and current.person_id == substitute.pk:
+        return
+    meeting = invitation.meeting
+    if current is not None:
+        withdraw_invitation(current)
+    substitution = Invitation.objects.filter(meeting=meeting, person=substitute).first()
+    if substitution is not None:
+        substitution.withdrawn_at = None
+        substitution.answer = Answer.PENDING
+        substitution.mode = ""
+        substitution.delegated_from = invitation
+        substitution.capacity = invitation.capacity
+        substitution.country = invitation.country
+        substitution.sent_at = None
+        substitution.save()
+    else:
+        substitution = Invitation.objects.create(
+            meeting=meeting,
+            person=substitute,
+            capacity=invitation.capacity,
+            country=invitation.country,
+            delegated_from=invitation,
+            invited_by=by,
+        )
+    if meeting.status == MeetingStatus.INVITED:
+        _send(meeting, [substitution])
+
+
+@transaction.atomic
+def set_remarks(invitation: Invitation, *, remarks: str) -> Invitation:
+    """Change only an invitation's remarks (dietary needs, accessibility), stripped; the answer stays. Saved with
+    the model's ``save()``, so the change is in the invitation's history. Raises ``ValidationError`` when
+    ``check_answerable`` does."""
+    invitation = Invitation.objects.select_for_update().select_related("meeting").get(pk=invitation.pk)
+    check_answerable(invitation)
+    invitation.remarks = (remarks or "").strip()
+    invitation.save(update_fields=["remarks"])
     return invitation
 
 

@@ -195,3 +195,79 @@ def test_access_link_row_is_built_by_outbox_message(settings):
     assert row.key.startswith(f"access:{person.pk}:") and row.message_id.endswith(
         f"@{settings.MAIL_MESSAGE_ID_DOMAIN}>"
     )
+
+
+# --- Answer validation, remarks, and record_answer's cases ------------------------------------------------------
+
+
+@BEFORE
+def test_check_answer_validates_and_changes_nothing():
+    director = factories.director(factories.country("FR"))
+    stranger = factories.person(factories.organisation(factories.country("DE")))
+    meeting = factories.meeting()
+    invitation = services.invite(meeting, director)
+    with pytest.raises(ValidationError) as raised:
+        services.check_answer(invitation, answer=Answer.DELEGATED, substitute=stranger)
+    assert raised.value.code == "substitute_organisation"
+    colleague = factories.person(director.organisation)
+    assert services.check_answer(invitation, answer=Answer.DELEGATED, substitute=colleague) == ""
+    assert services.check_answer(invitation, answer=Answer.ACCEPTED) == "in_person"
+    invitation.refresh_from_db()
+    assert (invitation.answer, invitation.answered_at, meeting.invitations.count()) == (Answer.PENDING, None, 1)
+
+
+@BEFORE
+def test_an_answer_cannot_go_back_to_pending():
+    director = factories.director(factories.country("FR"))
+    invitation = services.invite(factories.meeting(), director)
+    services.record_answer(invitation, answer=Answer.DECLINED)
+    invitation.refresh_from_db()
+    with pytest.raises(ValidationError) as raised:
+        services.check_answer(invitation, answer=Answer.PENDING)
+    assert raised.value.messages == ["An answer cannot be taken back to pending."]
+
+
+@BEFORE
+def test_remarks_only_keep_the_answer_and_enter_the_history():
+    director = factories.director(factories.country("FR"))
+    invitation = services.invite(factories.meeting(), director)
+    before = invitation.history.count()
+    services.record_answer(invitation, answer=Answer.PENDING, remarks="  Vegetarian. ")
+    invitation.refresh_from_db()
+    assert (invitation.answer, invitation.remarks, invitation.answered_at) == (Answer.PENDING, "Vegetarian.", None)
+    assert invitation.history.count() == before + 1
+    assert invitation.history.first().remarks == "Vegetarian."
+
+
+@BEFORE
+def test_admin_remarks_on_a_pending_invitation_go_through_the_service(staff_client, staff):
+    from tests.helpers import form_data
+
+    staff_client.force_login(staff)
+    director = factories.director(factories.country("FR"))
+    invitation = services.invite(factories.meeting(), director)
+    url = reverse("admin:meetings_invitation_change", args=[invitation.pk])
+    data = form_data(staff_client.get(url).content, "invitation_form")
+    data["remarks"] = "Wheelchair access."
+    assert staff_client.post(url, data).status_code == 302
+    invitation.refresh_from_db()
+    assert (invitation.answer, invitation.remarks) == (Answer.PENDING, "Wheelchair access.")
+    assert invitation.history.first().history_user == staff
+
+
+@BEFORE
+def test_admin_answer_breaking_a_rule_is_refused_with_the_services_words(staff_client, staff):
+    from tests.helpers import form_data
+
+    staff_client.force_login(staff)
+    director = factories.director(factories.country("FR"))
+    invitation = services.invite(factories.meeting(), director)
+    services.record_answer(invitation, answer=Answer.DECLINED)
+    url = reverse("admin:meetings_invitation_change", args=[invitation.pk])
+    data = form_data(staff_client.get(url).content, "invitation_form")
+    data["answer"] = Answer.PENDING
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "An answer cannot be taken back to pending." in response.content.decode()
+    invitation.refresh_from_db()
+    assert invitation.answer == Answer.DECLINED
