@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.enums import OrganisationKind, Participation, Role
 from members.models import Country, Mandate, Person
@@ -83,6 +84,46 @@ def _lock(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update().get(pk=meeting.pk)
 
 
+# --- The meeting's state ------------------------------------------------------------------------------------------
+
+_PREPARING = (MeetingStatus.DRAFT, MeetingStatus.INVITED)
+
+# What each step in a meeting's life requires of its status, and what is said when it does not hold (with the
+# status in words as ``%(status)s``). The services check it; the admin shows only the steps it allows.
+STATUS_RULES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "invite": (
+        _PREPARING,
+        gettext_lazy("Invitations cannot be added to a meeting that is %(status)s."),
+        "meeting_closed",
+    ),
+    "send": (
+        _PREPARING,
+        gettext_lazy("Invitations cannot be sent for a meeting that is %(status)s."),
+        "meeting_closed",
+    ),
+    "cancel": (_PREPARING, gettext_lazy("A meeting that is %(status)s cannot be cancelled."), "status"),
+    "held": (
+        (MeetingStatus.INVITED,),
+        gettext_lazy("Only a meeting whose invitations went out can be marked as held."),
+        "status",
+    ),
+    "close": ((MeetingStatus.HELD,), gettext_lazy("Only a meeting that was held can be closed."), "status"),
+}
+
+
+def allows(meeting: Meeting, step: str) -> bool:
+    """Whether ``meeting``'s status allows ``step`` (a key of ``STATUS_RULES``)."""
+    return meeting.status in STATUS_RULES[step][0]
+
+
+def require_status(meeting: Meeting, step: str) -> None:
+    """The one guard for "the meeting is in state X": raise ``ValidationError`` (``STATUS_RULES``' message and
+    code) unless ``allows(meeting, step)``."""
+    if not allows(meeting, step):
+        _statuses, message, code = STATUS_RULES[step]
+        raise ValidationError(message, params={"status": meeting.get_status_display().lower()}, code=code)
+
+
 # --- Inviting ---------------------------------------------------------------------------------------------------
 
 
@@ -100,12 +141,7 @@ def capacity_of(person: Person, *, on: datetime.date) -> str:
 
 def check_invitable(meeting: Meeting, person: Person, *, capacity: str) -> None:
     """Raise ``ValidationError`` when ``person`` cannot be invited to ``meeting`` in ``capacity``."""
-    if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.CLOSED, MeetingStatus.HELD):
-        raise ValidationError(
-            _("Invitations cannot be added to a meeting that is %(status)s."),
-            params={"status": meeting.get_status_display().lower()},
-            code="meeting_closed",
-        )
+    require_status(meeting, "invite")
     if not person.is_active:
         raise ValidationError(_("%(person)s is deactivated."), params={"person": person}, code="inactive")
     if Invitation.objects.filter(meeting=meeting, person=person).exists():
@@ -224,12 +260,7 @@ def network_invitees(meeting: Meeting) -> tuple[list[Planned], list[Skipped]]:
 def invite_network(meeting: Meeting, *, by=None) -> list[Invitation]:
     """Create the invitations ``network_invitees`` plans (computed again under the meeting's lock)."""
     meeting = _lock(meeting)
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
-        raise ValidationError(
-            _("Invitations cannot be added to a meeting that is %(status)s."),
-            params={"status": meeting.get_status_display().lower()},
-            code="meeting_closed",
-        )
+    require_status(meeting, "invite")
     planned, _skipped = network_invitees(meeting)
     invitations = Invitation.objects.bulk_create(
         Invitation(
@@ -344,14 +375,9 @@ def _send_batch(meeting: Meeting, *, done: int, forms: dict) -> tuple[int, bool]
     waiting."""
     first = done == 0
     meeting = _lock(meeting)
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
-        if not first:
-            return 0, False  # cancelled meanwhile: the cancellation told everyone who had been invited
-        raise ValidationError(
-            _("Invitations cannot be sent for a meeting that is %(status)s."),
-            params={"status": meeting.get_status_display().lower()},
-            code="meeting_closed",
-        )
+    if not first and not allows(meeting, "send"):
+        return 0, False  # cancelled meanwhile: the cancellation told everyone who had been invited
+    require_status(meeting, "send")
     if first and meeting.is_over:
         raise ValidationError(_("The meeting is over."), code="over")
     size = min(INVITATIONS_PER_TRANSACTION, max(FIRST_INVITATIONS_PER_TRANSACTION, done))
@@ -594,12 +620,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by=None) -> Meeting:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for cancelling."), code="reason")
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
-        raise ValidationError(
-            _("A meeting that is %(status)s cannot be cancelled."),
-            params={"status": meeting.get_status_display().lower()},
-            code="status",
-        )
+    require_status(meeting, "cancel")
     if meeting.status == MeetingStatus.INVITED:
         meeting.sequence += 1
     meeting.status = MeetingStatus.CANCELLED
@@ -613,8 +634,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by=None) -> Meeting:
 def mark_held(meeting: Meeting, *, by=None) -> Meeting:
     """After the meeting: mark it held and prepare the attendance register from the answers."""
     meeting = _lock(meeting)
-    if meeting.status != MeetingStatus.INVITED:
-        raise ValidationError(_("Only a meeting whose invitations went out can be marked as held."), code="status")
+    require_status(meeting, "held")
     if not meeting.is_over:
         raise ValidationError(_("The meeting has not ended yet."), code="not_over")
     meeting.status = MeetingStatus.HELD
@@ -646,8 +666,7 @@ def prepare_attendance(meeting: Meeting) -> int:
 @transaction.atomic
 def close_meeting(meeting: Meeting, *, by=None) -> Meeting:
     meeting = _lock(meeting)
-    if meeting.status != MeetingStatus.HELD:
-        raise ValidationError(_("Only a meeting that was held can be closed."), code="status")
+    require_status(meeting, "close")
     meeting.status = MeetingStatus.CLOSED
     meeting.save(update_fields=["status", "updated_at"])
     return meeting

@@ -271,3 +271,89 @@ def test_admin_answer_breaking_a_rule_is_refused_with_the_services_words(staff_c
     assert "An answer cannot be taken back to pending." in response.content.decode()
     invitation.refresh_from_db()
     assert invitation.answer == Answer.DECLINED
+
+
+# --- The meeting's state, and the admin's steps -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "allowed"),
+    [
+        ("draft", {"invite", "send", "cancel"}),
+        ("invited", {"invite", "send", "cancel", "held"}),
+        ("held", {"close"}),
+        ("closed", set()),
+        ("cancelled", set()),
+    ],
+)
+def test_status_rules_allow_each_step_in_its_states(status, allowed):
+    from meetings.models import Meeting
+
+    meeting = Meeting(status=status)
+    assert {step for step in services.STATUS_RULES if services.allows(meeting, step)} == allowed
+
+
+def test_require_status_says_the_status_in_words():
+    meeting = factories.meeting()
+    services.cancel_meeting(meeting, reason="Storm")
+    meeting.refresh_from_db()
+    with pytest.raises(ValidationError) as raised:
+        services.require_status(meeting, "invite")
+    assert raised.value.code == "meeting_closed"
+    assert raised.value.messages == ["Invitations cannot be added to a meeting that is cancelled."]
+    with pytest.raises(ValidationError) as raised:
+        services.mark_held(meeting)
+    assert raised.value.messages == ["Only a meeting whose invitations went out can be marked as held."]
+
+
+@BEFORE
+def test_admin_shows_only_the_buttons_the_status_allows(staff_client, staff):
+    staff_client.force_login(staff)
+    meeting = factories.meeting()
+    page = staff_client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk])).content.decode()
+    assert reverse("admin:meetings_meeting_cancel", args=[meeting.pk]) in page
+    assert reverse("admin:meetings_meeting_held", args=[meeting.pk]) not in page
+    services.cancel_meeting(meeting, reason="Storm")
+    page = staff_client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk])).content.decode()
+    assert reverse("admin:meetings_meeting_cancel", args=[meeting.pk]) not in page
+    assert reverse("admin:meetings_meeting_send", args=[meeting.pk]) not in page
+
+
+@BEFORE
+def test_admin_step_refused_by_the_service_goes_back_with_its_words(staff_client, staff):
+    staff_client.force_login(staff)
+    meeting = factories.meeting()
+    response = staff_client.post(reverse("admin:meetings_meeting_close", args=[meeting.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("admin:meetings_meeting_change", args=[meeting.pk]), 302)]
+    assert "Only a meeting that was held can be closed." in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.status == "draft"
+
+
+@BEFORE
+def test_admin_cancel_without_a_reason_stays_on_its_page(staff_client, staff):
+    staff_client.force_login(staff)
+    meeting = factories.meeting()
+    response = staff_client.post(reverse("admin:meetings_meeting_cancel", args=[meeting.pk]), {"reason": " "})
+    assert response.status_code == 200
+    assert "Give the reason for cancelling." in response.content.decode()
+    response = staff_client.post(reverse("admin:meetings_meeting_cancel", args=[meeting.pk]), {"reason": "Storm"})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.cancellation_reason) == ("cancelled", "Storm")
+
+
+@BEFORE
+def test_admin_agenda_choices_are_the_meetings_own_items(staff_client, staff):
+    from meetings.models import AgendaItem
+
+    staff_client.force_login(staff)
+    meeting, other = factories.meeting(), factories.meeting(title_en="Other")
+    main = AgendaItem.objects.create(meeting=meeting, title_en="Main", position=1)
+    sub = AgendaItem.objects.create(meeting=meeting, title_en="Sub", parent=main, position=2)
+    foreign = AgendaItem.objects.create(meeting=other, title_en="Foreign", position=1)
+    page = staff_client.get(reverse("admin:meetings_meeting_change", args=[meeting.pk])).content.decode()
+    parent_select = page[page.index('name="agenda_items-0-parent"') :].split("</select>")[0]
+    assert f'value="{main.pk}"' in parent_select and f'value="{sub.pk}"' not in parent_select
+    document_select = page[page.index('name="documents-__prefix__-agenda_item"') :].split("</select>")[0]
+    assert f'value="{sub.pk}"' in document_select and f'value="{foreign.pk}"' not in document_select
