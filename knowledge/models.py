@@ -33,11 +33,6 @@ class LessonStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
-class LessonQuerySet(models.QuerySet):
-    def visible_to_members(self):
-        return self.exclude(status=LessonStatus.DRAFT)
-
-
 TEXT_LIMIT = 20000
 
 
@@ -88,8 +83,6 @@ class LessonLearned(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = LessonQuerySet.as_manager()
 
     class Meta:
         db_table = "meetings_lessonlearned"  # moved from the meetings app with its table

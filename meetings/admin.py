@@ -735,7 +735,7 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Withdraw the selected invitations"))
     def withdraw(self, request, queryset):
         for invitation in queryset:
-            services.withdraw_invitation(invitation, by=request.user)
+            services.withdraw_invitation(invitation)
         messages.success(request, gettext("%(n)d invitations withdrawn.") % {"n": queryset.count()})
 
 

@@ -294,7 +294,7 @@ def assistants_for(people: list[Person], *, on: datetime.date) -> dict[int, list
 
 
 @transaction.atomic
-def withdraw_invitation(invitation: Invitation, *, by=None, notify: bool = True) -> None:
+def withdraw_invitation(invitation: Invitation, *, notify: bool = True) -> None:
     """Take an invitation back without deleting it (the history stays); it no longer holds a seat. ``notify``:
     whether an invitation that went out is cancelled in the person's calendar."""
     invitation = Invitation.objects.select_for_update().select_related("meeting", "person").get(pk=invitation.pk)
@@ -349,7 +349,7 @@ INVITATIONS_PER_TRANSACTION = 250
 FIRST_INVITATIONS_PER_TRANSACTION = 50
 
 
-def send_invitations(meeting: Meeting, *, by=None) -> int:
+def send_invitations(meeting: Meeting) -> int:
     """Send every invitation not sent yet; the meeting becomes "invitations sent". Returns how many went out.
 
     They go out in batches, each in a transaction of its own: its invitations are marked sent and their messages
@@ -615,7 +615,7 @@ def save_meeting(meeting: Meeting, *, by=None) -> MeetingChange | None:
 
 
 @transaction.atomic
-def cancel_meeting(meeting: Meeting, *, reason: str, by=None) -> Meeting:
+def cancel_meeting(meeting: Meeting, *, reason: str) -> Meeting:
     meeting = _lock(meeting)
     reason = (reason or "").strip()
     if not reason:
@@ -631,7 +631,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by=None) -> Meeting:
 
 
 @transaction.atomic
-def mark_held(meeting: Meeting, *, by=None) -> Meeting:
+def mark_held(meeting: Meeting) -> Meeting:
     """After the meeting: mark it held and prepare the attendance register from the answers."""
     meeting = _lock(meeting)
     require_status(meeting, "held")
@@ -664,7 +664,7 @@ def prepare_attendance(meeting: Meeting) -> int:
 
 
 @transaction.atomic
-def close_meeting(meeting: Meeting, *, by=None) -> Meeting:
+def close_meeting(meeting: Meeting) -> Meeting:
     meeting = _lock(meeting)
     require_status(meeting, "close")
     meeting.status = MeetingStatus.CLOSED

@@ -174,10 +174,6 @@ class Meeting(models.Model):
         return self.ends_at.astimezone(self.zone)
 
     @property
-    def is_virtual(self) -> bool:
-        return self.format == MeetingFormat.VIRTUAL
-
-    @property
     def has_venue(self) -> bool:
         return self.format in (MeetingFormat.IN_PERSON, MeetingFormat.HYBRID)
 
