@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -673,45 +674,19 @@ def close_meeting(meeting: Meeting) -> Meeting:
 
 
 @transaction.atomic
-def copy_meeting(meeting: Meeting, *, by=None) -> Meeting:
+def copy_meeting(meeting: Meeting) -> Meeting:
     """A draft for the next meeting: the same practical details, crisis, themes and agenda skeleton (titles,
     order, presenters, durations, kinds); no documents, invitations or descriptions."""
-    from django.conf import settings
-
-    languages = [code for code, _name in settings.LANGUAGES]
-    copy = Meeting(
-        format=meeting.format,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        time_zone=meeting.time_zone,
-        venue_name=meeting.venue_name,
-        venue_address=meeting.venue_address,
-        venue_city=meeting.venue_city,
-        video_link=meeting.video_link,
-        dial_in=meeting.dial_in,
-        chair=meeting.chair,
-        host=meeting.host,
-        crisis=meeting.crisis,
-    )
-    for language in languages:
-        setattr(copy, f"title_{language}", getattr(meeting, f"title_{language}"))
+    titles = [f"title_{code}" for code, _name in settings.LANGUAGES]
+    kept = (*Meeting.PRACTICAL_FIELDS, "chair", "host", "crisis", *titles)
+    copy = Meeting(**{name: getattr(meeting, name) for name in kept})
     copy.save()
     ensure_reminders(copy)
     copy.themes.set(meeting.themes.all())
     mapping: dict[int, AgendaItem] = {}
-    items = sorted(meeting.agenda_items.all(), key=lambda i: (i.parent_id is not None, i.position, i.pk))
-    for item in items:
-        new = AgendaItem(
-            meeting=copy,
-            parent=mapping.get(item.parent_id),
-            position=item.position,
-            presenter=item.presenter,
-            presenting_organisation=item.presenting_organisation,
-            duration_minutes=item.duration_minutes,
-            kind=item.kind,
-        )
-        for language in languages:
-            setattr(new, f"title_{language}", getattr(item, f"title_{language}"))
+    kept = ("position", "presenter", "presenting_organisation", "duration_minutes", "kind", *titles)
+    for item in sorted(meeting.agenda_items.all(), key=lambda i: (i.parent_id is not None, i.position, i.pk)):
+        new = AgendaItem(meeting=copy, parent=mapping.get(item.parent_id), **{n: getattr(item, n) for n in kept})
         new.save()
         mapping[item.pk] = new
     return copy
