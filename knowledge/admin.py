@@ -6,8 +6,8 @@ Every change that follows a rule goes through ``knowledge.services``; nothing is
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin
@@ -18,6 +18,7 @@ from members.admin import NoDeleteMixin
 
 from . import services as knowledge
 from .models import Action, ActionUpdate, Conclusion, LessonAttachment, LessonComment, LessonLearned, Minutes, NewsItem
+from .visibility import Reader
 
 # --- Lessons, conclusions, actions, minutes, news ---------------------------------------------------------------
 
@@ -79,8 +80,12 @@ class ActionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk and "status" in self.changed_data and not (cleaned.get("progress_note") or "").strip():
-            self.add_error("progress_note", gettext("Add a short progress note."))
+        note = cleaned.get("progress_note") or ""
+        if self.instance.pk and ("status" in self.changed_data or note.strip()) and "status" in cleaned:
+            try:
+                knowledge.check_action_update(status=cleaned["status"], note=note)
+            except ValidationError as error:
+                self.add_error("progress_note", error)
         return cleaned
 
 
@@ -95,11 +100,19 @@ class ActionAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     inlines = (ActionUpdateInline,)
 
     def save_model(self, request, obj, form, change):
+        """The other fields are saved here; the status and its note go through ``knowledge.update_action``, the
+        portal's path, so the record is the same whoever changes it."""
+        status = obj.status
         status_changed = change and "status" in form.changed_data
+        if status_changed:
+            obj.status = form.initial["status"]
         super().save_model(request, obj, form, change)
         note = (form.cleaned_data.get("progress_note") or "").strip()
         if status_changed or (not change) or note:
-            ActionUpdate.objects.create(action=obj, status=obj.status, note=note or gettext("Created"), by=request.user)
+            knowledge.update_action(
+                obj, status=status, note=note or gettext("Created"), reader=Reader.of_user(request.user)
+            )
+            obj.status = status
 
 
 @admin.register(Conclusion)
@@ -117,11 +130,6 @@ class MinutesAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     list_filter = ("status",)
     autocomplete_fields = ("meeting", "approved_at")
 
-    def save_model(self, request, obj, form, change):
-        for code, _name in settings.LANGUAGES:
-            setattr(obj, f"text_{code}", knowledge.sanitize(getattr(obj, f"text_{code}") or ""))
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(NewsItem)
 class NewsItemAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
@@ -131,11 +139,6 @@ class NewsItemAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     autocomplete_fields = ("meeting",)
     readonly_fields = ("status", "published_at")
     actions = ("publish",)
-
-    def save_model(self, request, obj, form, change):
-        for code, _name in settings.LANGUAGES:
-            setattr(obj, f"body_{code}", knowledge.sanitize(getattr(obj, f"body_{code}") or ""))
-        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Publish the selected news items"), permissions=["change"])
     def publish(self, request, queryset):

@@ -12,11 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from members.enums import Participation
 from network.lib.neutralise import single_line
+from network.lib.richtext import safe_html, sanitize
 
 
 class Phase(models.TextChoices):
@@ -29,11 +31,6 @@ class LessonStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SHARED = "shared", _("Shared with the network")
     PUBLISHED = "published", _("Published")
-
-
-class LessonQuerySet(models.QuerySet):
-    def visible_to_members(self):
-        return self.exclude(status=LessonStatus.DRAFT)
 
 
 TEXT_LIMIT = 20000
@@ -86,8 +83,6 @@ class LessonLearned(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-
-    objects = LessonQuerySet.as_manager()
 
     class Meta:
         db_table = "meetings_lessonlearned"  # moved from the meetings app with its table
@@ -280,6 +275,15 @@ class ActionUpdate(models.Model):
         return f"{self.get_status_display()}: {self.note[:40]}"
 
 
+def _sanitize_translations(instance: models.Model, field: str) -> None:
+    """Clean each language's copy of a rich-text ``field`` (``network.lib.richtext.sanitize``) before a save."""
+    for code, _name in settings.LANGUAGES:
+        name = f"{field}_{code}"
+        value = getattr(instance, name, None)
+        if value:
+            setattr(instance, name, sanitize(value))
+
+
 class MinutesStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
     APPROVED = "approved", _("Approved")
@@ -306,6 +310,15 @@ class Minutes(models.Model):
 
     def __str__(self) -> str:
         return str(self.meeting)
+
+    def save(self, *args, **kwargs):
+        _sanitize_translations(self, "text")
+        super().save(*args, **kwargs)
+
+    @property
+    def text_html(self) -> SafeString:
+        """The minutes in the active language, clean, for a template."""
+        return safe_html(self.text)
 
 
 class NewsStatus(models.TextChoices):
@@ -346,3 +359,12 @@ class NewsItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        _sanitize_translations(self, "body")
+        super().save(*args, **kwargs)
+
+    @property
+    def body_html(self) -> SafeString:
+        """The summary in the active language, clean, for a template or the feed."""
+        return safe_html(self.body)

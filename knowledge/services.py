@@ -12,7 +12,6 @@ import datetime
 import re
 from dataclasses import dataclass
 
-import nh3
 from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -50,19 +49,6 @@ LANGUAGES = [code for code, _name in settings.LANGUAGES]
 MAX_QUERY = 200
 CANDIDATES = 500  # most matches ranked per search
 START, STOP = "\x02", "\x03"
-
-# Rich text (minutes, news): the tags an editor needs, nothing that runs.
-ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a"}
-
-
-def sanitize(html: str) -> str:
-    return nh3.clean(
-        html or "",
-        tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}},
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
 
 
 def is_postgres() -> bool:
@@ -217,22 +203,32 @@ def comment(lesson: LessonLearned, *, reader: Reader, text: str) -> LessonCommen
 # --- Actions ------------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def update_action(action: Action, *, status: str, note: str, reader: Reader) -> ActionUpdate:
-    """Change an action's status with a short progress note; every change is kept (who, when, what). Raises
-    ``PermissionDenied`` unless ``visibility.can_update_action``, ``ValidationError`` for a bad status or note."""
-    if not visibility.can_update_action(reader, action):
-        raise PermissionDenied
+def check_action_update(*, status: str, note: str) -> str:
+    """Validate a status change's status (one of ``ActionStatus``) and progress note (1–500 characters once
+    stripped); return the stripped note. Raises ``ValidationError``. ``update_action`` calls it first; forms call it
+    to validate without changing anything."""
     note = (note or "").strip()
     if status not in ActionStatus.values:
-        raise ValidationError(_("Choose a status."))
+        raise ValidationError(_("Choose a status."), code="status")
     if not note:
-        raise ValidationError(_("Add a short progress note."))
+        raise ValidationError(_("Add a short progress note."), code="note")
     if len(note) > 500:
-        raise ValidationError(_("A progress note has at most 500 characters."))
+        raise ValidationError(_("A progress note has at most 500 characters."), code="note")
+    return note
+
+
+@transaction.atomic
+def update_action(action: Action, *, status: str, note: str, reader: Reader) -> ActionUpdate:
+    """Change an action's status with a short progress note; every change is kept (who, when, what): the portal
+    and the admin both record through here. Raises ``PermissionDenied`` unless ``visibility.can_update_action``,
+    ``ValidationError`` from ``check_action_update``."""
+    if not visibility.can_update_action(reader, action):
+        raise PermissionDenied
+    note = check_action_update(status=status, note=note)
     action = Action.objects.select_for_update().get(pk=action.pk)
-    action.status = status
-    action.save(update_fields=["status"])
+    if action.status != status:
+        action.status = status
+        action.save(update_fields=["status"])
     return ActionUpdate.objects.create(action=action, status=status, note=note, by=reader.user)
 
 
@@ -359,7 +355,7 @@ def draft_news(meeting: Meeting) -> NewsItem:
             body = render_to_string(
                 "news/draft_body.html", {"meeting": meeting, "facts": facts, "standing": STANDING[language]}
             )
-            setattr(item, f"body_{language}", sanitize(body))
+            setattr(item, f"body_{language}", body)  # the model cleans it on save
     item.save()
     return item
 
@@ -367,8 +363,6 @@ def draft_news(meeting: Meeting) -> NewsItem:
 def publish_news(item: NewsItem) -> NewsItem:
     item.status = "published"
     item.published_at = item.published_at or timezone.now()
-    for language in LANGUAGES:
-        setattr(item, f"body_{language}", sanitize(getattr(item, f"body_{language}") or ""))
     item.save()
     return item
 

@@ -6,14 +6,16 @@ the result. Nothing is deleted here: meetings are cancelled or closed, invitatio
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -34,7 +36,7 @@ from members.models import Person
 
 from . import delivery, exports, services
 from .documents import check_upload
-from .enums import Answer, MeetingStatus
+from .enums import MeetingStatus
 from .models import (
     AgendaItem,
     Attendance,
@@ -74,8 +76,27 @@ class NoDeleteInline:
         return False
 
 
-class AgendaItemInline(NoDeleteInline, TranslationTabularInline):
+class MeetingAgendaChoicesMixin:
+    """For a meeting's inlines: the agenda-item fields (``agenda_fields``: field name → main items only) offer
+    this meeting's own items, and none on a meeting not saved yet."""
+
+    agenda_fields: dict[str, bool] = {"agenda_item": False}
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._meeting = obj  # an inline instance serves one request (ModelAdmin.get_inline_instances)
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.agenda_fields:
+            meeting = getattr(self, "_meeting", None)
+            items = AgendaItem.objects.filter(meeting=meeting) if meeting else AgendaItem.objects.none()
+            kwargs["queryset"] = items.filter(parent__isnull=True) if self.agenda_fields[db_field.name] else items
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AgendaItemInline(MeetingAgendaChoicesMixin, NoDeleteInline, TranslationTabularInline):
     model = AgendaItem
+    agenda_fields = {"parent": True}
     extra = 0
     fields = (
         "position",
@@ -96,7 +117,6 @@ class AgendaItemInline(NoDeleteInline, TranslationTabularInline):
         return True
 
     def get_formset(self, request, obj=None, **kwargs):
-        self._meeting = obj
         self._starts = {e.item.pk: e for e in services.planned_agenda(obj)} if obj else {}
         return super().get_formset(request, obj, **kwargs)
 
@@ -111,16 +131,6 @@ class AgendaItemInline(NoDeleteInline, TranslationTabularInline):
             .annotate(main_position=Coalesce("parent__position", "position"), main_id=Coalesce("parent_id", "id"))
             .order_by("main_position", "main_id", F("parent_id").asc(nulls_first=True), "position", "pk")
         )
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "parent":
-            meeting = getattr(self, "_meeting", None)
-            kwargs["queryset"] = (
-                AgendaItem.objects.filter(meeting=meeting, parent__isnull=True)
-                if meeting
-                else AgendaItem.objects.none()
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("planned start"))
     def planned_start(self, item):
@@ -158,22 +168,12 @@ class DocumentForm(forms.ModelForm):
         return document
 
 
-class DocumentInline(NoDeleteInline, TranslationStackedInline):
+class DocumentInline(MeetingAgendaChoicesMixin, NoDeleteInline, TranslationStackedInline):
     model = Document
     form = DocumentForm
     extra = 0
     fields = (("title",), ("file", "download"), ("agenda_item", "visibility", "is_archived"))
     readonly_fields = ("download",)
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._meeting = obj
-        return super().get_formset(request, obj, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "agenda_item":
-            meeting = getattr(self, "_meeting", None)
-            kwargs["queryset"] = AgendaItem.objects.filter(meeting=meeting) if meeting else AgendaItem.objects.none()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     @admin.display(description=_("download"))
     def download(self, document):
@@ -250,21 +250,11 @@ class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
         return False
 
 
-class ConclusionInline(NoDeleteInline, TranslationStackedInline):
+class ConclusionInline(MeetingAgendaChoicesMixin, NoDeleteInline, TranslationStackedInline):
     model = Conclusion
     extra = 0
     fields = ("number", "text", "agenda_item", "themes", "is_public")
     filter_horizontal = ("themes",)
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._meeting = obj
-        return super().get_formset(request, obj, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "agenda_item":
-            meeting = getattr(self, "_meeting", None)
-            kwargs["queryset"] = AgendaItem.objects.filter(meeting=meeting) if meeting else AgendaItem.objects.none()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class ReminderRuleInline(admin.TabularInline):
@@ -320,6 +310,105 @@ class MeetingForm(forms.ModelForm):
         return cleaned
 
 
+@dataclass(frozen=True)
+class MeetingStep:
+    """A button on the meeting's page that asks for confirmation, then calls a service (see ``confirmation_view``).
+
+    ``run(request, meeting)`` does it (raising ``ValidationError`` to refuse); ``done(result)`` is the success
+    message; ``next(result)``, when given, is where to go after (else back to the meeting); ``question(meeting)``
+    and ``context(meeting)`` fill the confirmation page; ``fields`` are typed on it (``"reason"``)."""
+
+    path: str
+    title: str
+    button: str
+    run: Callable
+    done: Callable
+    question: Callable = lambda meeting: ""
+    context: Callable = lambda meeting: {}
+    next: Callable | None = None
+    fields: tuple[str, ...] = ()
+    template: str = "confirm.html"
+    needs_add: bool = False
+
+
+def _unsent(meeting: Meeting) -> int:
+    return meeting.invitations.live().filter(sent_at__isnull=True).count()
+
+
+def _network_preview(meeting: Meeting) -> dict:
+    planned, skipped = services.network_invitees(meeting)
+    return {"planned": planned, "skipped": skipped}
+
+
+MEETING_STEPS: dict[str, MeetingStep] = {
+    "invite_network": MeetingStep(
+        path="invite-network",
+        title=_("Invite the network"),
+        button=_("Invite the network"),
+        run=lambda request, meeting: services.invite_network(meeting, by=request.user),
+        done=lambda invitations: gettext("%(n)d invitations added.") % {"n": len(invitations)},
+        context=_network_preview,
+        template="invite_network.html",
+    ),
+    "send": MeetingStep(
+        path="send",
+        title=_("Send the invitations"),
+        button=_("Send"),
+        run=lambda request, meeting: services.send_invitations(meeting),
+        done=lambda n: gettext("%(n)d invitations sent.") % {"n": n},
+        question=lambda meeting: gettext("Send %(n)d invitations now?") % {"n": _unsent(meeting)},
+    ),
+    "cancel": MeetingStep(
+        path="cancel",
+        title=_("Cancel the meeting"),
+        button=_("Cancel the meeting"),
+        run=lambda request, meeting: services.cancel_meeting(meeting, reason=request.POST.get("reason", "")),
+        done=lambda meeting: gettext("The meeting is cancelled."),
+        question=lambda meeting: gettext("Cancel this meeting? Every invitee is told, with the reason."),
+        fields=("reason",),
+    ),
+    "held": MeetingStep(
+        path="held",
+        title=_("Mark as held"),
+        button=_("Mark as held"),
+        run=lambda request, meeting: services.mark_held(meeting),
+        done=lambda meeting: gettext("The meeting is marked as held; record the attendance below."),
+        question=lambda meeting: gettext("Mark the meeting as held and prepare the attendance register?"),
+    ),
+    "close": MeetingStep(
+        path="close",
+        title=_("Close the meeting"),
+        button=_("Close"),
+        run=lambda request, meeting: services.close_meeting(meeting),
+        done=lambda meeting: gettext("The meeting is closed."),
+        question=lambda meeting: gettext("Close the meeting? Its record is then complete."),
+    ),
+    "copy": MeetingStep(
+        path="copy",
+        title=_("Copy as a draft"),
+        button=_("Copy"),
+        run=lambda request, meeting: services.copy_meeting(meeting),
+        done=lambda copy: gettext("This is a draft copy: set its dates, then invite the network."),
+        next=lambda copy: reverse("admin:meetings_meeting_change", args=[copy.pk]),
+        question=lambda meeting: gettext(
+            "Make a draft for the next meeting with this one's practical details and agenda skeleton?"
+        ),
+        needs_add=True,
+    ),
+    "news": MeetingStep(
+        path="news",
+        title=_("Public summary"),
+        button=_("Prepare"),
+        run=lambda request, meeting: knowledge.draft_news(meeting),
+        done=lambda item: gettext("Edit each language of the summary, then publish it."),
+        next=lambda item: reverse("admin:knowledge_newsitem_change", args=[item.pk]),
+        question=lambda meeting: gettext(
+            "Prepare the public summary from this meeting's records (counts, themes, public conclusions)?"
+        ),
+    ),
+}
+
+
 @admin.register(Meeting)
 class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     form = MeetingForm
@@ -354,18 +443,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     )
 
     def get_queryset(self, request):
-        live = Q(invitations__withdrawn_at__isnull=True)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                n_invited=Count("invitations", filter=live),
-                n_accepted=Count("invitations", filter=live & Q(invitations__answer=Answer.ACCEPTED)),
-                n_declined=Count("invitations", filter=live & Q(invitations__answer=Answer.DECLINED)),
-                n_delegated=Count("invitations", filter=live & Q(invitations__answer=Answer.DELEGATED)),
-                n_pending=Count("invitations", filter=live & Q(invitations__answer=Answer.PENDING)),
-            )
-        )
+        return services.with_answer_counts(super().get_queryset(request))
 
     @admin.display(description=_("starts"), ordering="starts_at")
     def local_start_display(self, meeting):
@@ -373,20 +451,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
 
     @admin.display(description=_("answers"))
     def answers(self, meeting):
-        if meeting.pk is None:
-            return "—"
-        if hasattr(meeting, "n_invited"):
-            counts = {
-                k: getattr(meeting, f"n_{k}") for k in ("invited", "accepted", "declined", "delegated", "pending")
-            }
-            return (
-                gettext(
-                    "invited %(invited)d · accepted %(accepted)d · declined %(declined)d · delegated "
-                    "%(delegated)d · pending %(pending)d"
-                )
-                % counts
-            )
-        return services.answer_summary(meeting)
+        return services.answer_summary(meeting) if meeting.pk else "—"
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
@@ -399,6 +464,9 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         meeting = self.get_object(request, object_id) if object_id else None
         zone = meeting.zone if meeting else timezone.get_current_timezone()
+        if meeting is not None:  # the buttons of the steps the meeting's status allows (services.STATUS_RULES)
+            allowed = {step for step in services.STATUS_RULES if services.allows(meeting, step)}
+            extra_context = {**(extra_context or {}), "allowed_steps": allowed}
         with timezone.override(zone):  # show and read the times in the meeting's own time zone
             response = super().changeform_view(request, object_id, form_url, extra_context)
             if hasattr(response, "render"):
@@ -424,17 +492,14 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     # --- The meeting's own pages: previews and confirmations, lists ---
 
     def get_urls(self):
-        def view(fn):
-            return self.admin_site.admin_view(fn)
+        def view(fn, **kwargs):
+            return self.admin_site.admin_view(functools.partial(fn, **kwargs) if kwargs else fn)
 
         return [
-            path("<int:pk>/invite-network/", view(self.invite_network_view), name="meetings_meeting_invite_network"),
-            path("<int:pk>/send/", view(self.send_view), name="meetings_meeting_send"),
-            path("<int:pk>/cancel/", view(self.cancel_view), name="meetings_meeting_cancel"),
-            path("<int:pk>/held/", view(self.held_view), name="meetings_meeting_held"),
-            path("<int:pk>/close/", view(self.close_view), name="meetings_meeting_close"),
-            path("<int:pk>/copy/", view(self.copy_view), name="meetings_meeting_copy"),
-            path("<int:pk>/news/", view(self.news_view), name="meetings_meeting_news"),
+            *(
+                path(f"<int:pk>/{step.path}/", view(self.confirmation_view, name=name), name=f"meetings_meeting_{name}")
+                for name, step in MEETING_STEPS.items()
+            ),
             path(
                 "<int:pk>/participants.csv", view(self.participants_csv_view), name="meetings_meeting_participants_csv"
             ),
@@ -455,178 +520,42 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     def _back(self, meeting) -> HttpResponseRedirect:
         return HttpResponseRedirect(reverse("admin:meetings_meeting_change", args=[meeting.pk]))
 
-    def _page(self, request, meeting, template, **context):
+    def confirmation_view(self, request, pk, *, name: str):
+        """One of ``MEETING_STEPS``: GET shows what it will do; POST does it through the service and goes back to
+        the meeting (or to what the step made), with the service's refusal as an error message."""
+        step = MEETING_STEPS[name]
+        meeting = self._meeting(request, pk)
+        if step.needs_add and not self.has_add_permission(request):
+            raise PermissionDenied
+        error = None
+        if request.method == "POST":
+            try:
+                result = step.run(request, meeting)
+            except ValidationError as refusal:
+                for message in refusal.messages:
+                    messages.error(request, message)
+                if not step.fields:
+                    return self._back(meeting)
+                error = True  # the page again, with what was typed
+            else:
+                messages.success(request, step.done(result))
+                return HttpResponseRedirect(step.next(result)) if step.next else self._back(meeting)
         return TemplateResponse(
             request,
-            f"admin/meetings/meeting/{template}",
+            f"admin/meetings/meeting/{step.template}",
             {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
                 "original": meeting,
                 "meeting": meeting,
-                "title": context.pop("title", str(meeting)),
-                **context,
+                "title": step.title,
+                "question": step.question(meeting),
+                "action": name,
+                "button": step.button,
+                "fields": step.fields,
+                "error": error,
+                **step.context(meeting),
             },
-        )
-
-    def _confirm(self, request, meeting, *, title, question, action, button, fields=None, error=None):
-        return self._page(
-            request,
-            meeting,
-            "confirm.html",
-            title=title,
-            question=question,
-            action=action,
-            button=button,
-            fields=fields,
-            error=error,
-        )
-
-    def _run(self, request, meeting, fn, success):
-        try:
-            result = fn()
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-            return None
-        messages.success(request, success(result) if callable(success) else success)
-        return result
-
-    def invite_network_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                meeting,
-                lambda: services.invite_network(meeting, by=request.user),
-                lambda invitations: gettext("%(n)d invitations added.") % {"n": len(invitations)},
-            )
-            return self._back(meeting)
-        planned, skipped = services.network_invitees(meeting)
-        return self._page(
-            request,
-            meeting,
-            "invite_network.html",
-            title=gettext("Invite the network"),
-            planned=planned,
-            skipped=skipped,
-        )
-
-    def send_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                meeting,
-                lambda: services.send_invitations(meeting, by=request.user),
-                lambda n: gettext("%(n)d invitations sent.") % {"n": n},
-            )
-            return self._back(meeting)
-        unsent = meeting.invitations.live().filter(sent_at__isnull=True).count()
-        return self._confirm(
-            request,
-            meeting,
-            title=gettext("Send the invitations"),
-            question=gettext("Send %(n)d invitations now?") % {"n": unsent},
-            action="send",
-            button=gettext("Send"),
-        )
-
-    def cancel_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        error = None
-        if request.method == "POST":
-            if self._run(
-                request,
-                meeting,
-                lambda: services.cancel_meeting(meeting, reason=request.POST.get("reason", ""), by=request.user),
-                gettext("The meeting is cancelled."),
-            ):
-                return self._back(meeting)
-            error = True
-        return self._confirm(
-            request,
-            meeting,
-            title=gettext("Cancel the meeting"),
-            question=gettext("Cancel this meeting? Every invitee is told, with the reason."),
-            action="cancel",
-            button=gettext("Cancel the meeting"),
-            fields=["reason"],
-            error=error,
-        )
-
-    def held_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                meeting,
-                lambda: services.mark_held(meeting, by=request.user),
-                gettext("The meeting is marked as held; record the attendance below."),
-            )
-            return self._back(meeting)
-        return self._confirm(
-            request,
-            meeting,
-            title=gettext("Mark as held"),
-            question=gettext("Mark the meeting as held and prepare the attendance register?"),
-            action="held",
-            button=gettext("Mark as held"),
-        )
-
-    def close_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        if request.method == "POST":
-            self._run(
-                request,
-                meeting,
-                lambda: services.close_meeting(meeting, by=request.user),
-                gettext("The meeting is closed."),
-            )
-            return self._back(meeting)
-        return self._confirm(
-            request,
-            meeting,
-            title=gettext("Close the meeting"),
-            question=gettext("Close the meeting? Its record is then complete."),
-            action="close",
-            button=gettext("Close"),
-        )
-
-    def copy_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            copy = services.copy_meeting(meeting, by=request.user)
-            messages.success(request, gettext("This is a draft copy: set its dates, then invite the network."))
-            return HttpResponseRedirect(reverse("admin:meetings_meeting_change", args=[copy.pk]))
-        return self._confirm(
-            request,
-            meeting,
-            title=gettext("Copy as a draft"),
-            question=gettext(
-                "Make a draft for the next meeting with this one's practical details and agenda skeleton?"
-            ),
-            action="copy",
-            button=gettext("Copy"),
-        )
-
-    def news_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        if request.method == "POST":
-            item = knowledge.draft_news(meeting)
-            messages.success(request, gettext("Edit each language of the summary, then publish it."))
-            return HttpResponseRedirect(reverse("admin:knowledge_newsitem_change", args=[item.pk]))
-        return self._confirm(
-            request,
-            meeting,
-            title=gettext("Public summary"),
-            question=gettext(
-                "Prepare the public summary from this meeting's records (counts, themes, public conclusions)?"
-            ),
-            action="news",
-            button=gettext("Prepare"),
         )
 
     def _download(self, request, pk, kind: str, extension: str, content_type: str, build):
@@ -678,10 +607,6 @@ class InviteForm(forms.ModelForm):
         pass  # check_invitable says it in words
 
 
-class _DryRun(Exception):
-    pass
-
-
 class AnswerForm(forms.ModelForm):
     """Record or change an answer on the invitee's behalf (after a phone call or an email)."""
 
@@ -693,24 +618,14 @@ class AnswerForm(forms.ModelForm):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        answer = cleaned.get("answer")
-        if answer == Answer.PENDING:
-            if self.instance.answer != Answer.PENDING:
-                raise forms.ValidationError(gettext("An answer cannot be taken back to pending."))
-            return cleaned
-        try:
-            with transaction.atomic():  # the service checks every rule; this run is undone, save_model's is kept
-                services.record_answer(
-                    Invitation.objects.get(pk=self.instance.pk),
-                    answer=answer,
-                    mode=cleaned.get("mode") or "",
-                    substitute=cleaned.get("substitute"),
-                    remarks=cleaned.get("remarks"),
-                    on_behalf=True,
-                )
-                raise _DryRun
-        except _DryRun:
-            pass
+        invitation = Invitation.objects.select_related("meeting", "person__organisation").get(pk=self.instance.pk)
+        try:  # the service's own first step: it validates and changes nothing
+            services.check_answer(
+                invitation,
+                answer=cleaned.get("answer"),
+                mode=cleaned.get("mode") or "",
+                substitute=cleaned.get("substitute"),
+            )
         except ValidationError as error:
             raise forms.ValidationError(error.messages) from error
         return cleaned
@@ -782,7 +697,7 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
             "sent_at",
             "withdrawn_at",
         )
-        if obj.withdrawn_at or not obj.meeting.accepts_answers:
+        if not obj.can_change_answer:
             readonly += ("answer", "mode", "substitute", "remarks")
         return readonly
 
@@ -801,10 +716,7 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
             invitation = services.invite(data["meeting"], data["person"], capacity=data["capacity"], by=request.user)
             obj.pk = invitation.pk
             return
-        if data["answer"] == Answer.PENDING:
-            Invitation.objects.filter(pk=obj.pk).update(remarks=(data.get("remarks") or "").strip())
-            return
-        services.record_answer(
+        services.record_answer(  # "pending" changes only the remarks (services.set_remarks)
             Invitation.objects.get(pk=obj.pk),
             answer=data["answer"],
             mode=data.get("mode") or "",
@@ -823,7 +735,7 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     @admin.action(description=_("Withdraw the selected invitations"))
     def withdraw(self, request, queryset):
         for invitation in queryset:
-            services.withdraw_invitation(invitation, by=request.user)
+            services.withdraw_invitation(invitation)
         messages.success(request, gettext("%(n)d invitations withdrawn.") % {"n": queryset.count()})
 
 

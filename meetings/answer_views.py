@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods
 
 from . import links
 from .delivery import language_of, when
-from .enums import MeetingStatus
 from .forms import AnswerForm
 from .services import modes_for, planned_agenda
 
@@ -61,7 +60,7 @@ def answer(request, token):
             "agenda": planned_agenda(meeting),
             "modes": modes_for(meeting),
         }
-        if meeting.status == MeetingStatus.CANCELLED:
+        if invitation.answer_closed_reason == "cancelled":
             template, context, status = "meetings/answer_unusable.html", {**context, "reason": "cancelled"}, 410
         elif request.method == "POST":
             form = AnswerForm(request.POST, invitation=invitation)

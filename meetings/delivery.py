@@ -54,21 +54,55 @@ COPIED = {MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION}
 # --- Queueing -----------------------------------------------------------------------------------------------------
 
 
-def _row(kind: str, key: str, invitation: Invitation, composed: Composed, *, cc: list[str] | None = None):
+def outbox_message(
+    *,
+    key: str,
+    kind: str,
+    to: str,
+    language: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    person=None,
+    meeting: Meeting | None = None,
+    invitation: Invitation | None = None,
+    cc: list[str] | None = None,
+    attachments: list[dict] | None = None,
+) -> OutgoingMessage:
+    """The one way to build an outbox row (unsaved, queued): ``key`` says what the message is for (unique),
+    ``kind`` a ``MessageKind``, ``language`` the code it is written in; the subject is cut to 300 characters and a
+    Message-ID made. Store it with ``_store``/``store_single``."""
     return OutgoingMessage(
+        key=key,
+        kind=kind,
+        meeting=meeting,
+        invitation=invitation,
+        person=person,
+        to=to,
+        cc=cc or [],
+        language=language,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        attachments=attachments or [],
+        message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
+    )
+
+
+def _row(kind: str, key: str, invitation: Invitation, composed: Composed, *, cc: list[str] | None = None):
+    return outbox_message(
         key=key,
         kind=kind,
         meeting=invitation.meeting,
         invitation=invitation,
         person=invitation.person,
         to=invitation.person.email,
-        cc=cc or [],
+        cc=cc,
         language=language_of(invitation.person),
-        subject=composed.subject[:300],
-        body_text=composed.text,
-        body_html=composed.html,
+        subject=composed.subject,
+        text=composed.text,
+        html=composed.html,
         attachments=composed.attachments,
-        message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
     )
 
 
@@ -212,16 +246,15 @@ def queue_action_reminder(action, person: Person, *, key: str, overdue: bool) ->
         else:
             subject = _("Action due on %(date)s: %(title)s") % {"date": context["due"], "title": action.title}
         text, html = render("action_reminder", context)
-    row = OutgoingMessage(
+    row = outbox_message(
         key=key,
         kind=MessageKind.ACTION_REMINDER,
         person=person,
         to=person.email,
         language=language,
-        subject=subject[:300],
-        body_text=text,
-        body_html=html,
-        message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
+        subject=subject,
+        text=text,
+        html=html,
     )
     return len(_store([row]))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Person
@@ -60,6 +61,14 @@ class AnswerForm(forms.Form):
             if invitation.substitute_id:
                 self.initial.setdefault("substitute", invitation.substitute_id)
 
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            services.check_answerable(self.invitation)
+        except ValidationError as error:
+            raise forms.ValidationError(error.messages) from error
+        return cleaned
+
     def answer_arguments(self) -> dict:
         choice = self.cleaned_data["choice"]
         arguments = {"remarks": self.cleaned_data.get("remarks", "")}
@@ -76,8 +85,6 @@ class AnswerForm(forms.Form):
 
     def save(self, *, by=None) -> Invitation:
         """Record the answer; a rule the answer breaks becomes a form error (nothing is changed)."""
-        from django.core.exceptions import ValidationError
-
         try:
             return services.record_answer(self.invitation, by=by, **self.answer_arguments())
         except ValidationError as error:

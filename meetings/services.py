@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.enums import OrganisationKind, Participation, Role
 from members.models import Country, Mandate, Person
@@ -36,30 +38,91 @@ from .models import (
 # --- Seats -----------------------------------------------------------------------------------------------------
 
 
-def seats_for(meeting: Meeting, country: Country) -> int:
-    allowance = SeatAllowance.objects.filter(meeting=meeting, country=country).values_list("seats", flat=True).first()
-    return allowance or 1
+@dataclass
+class SeatTally:
+    """A meeting's seats per country: how many each country holds (``used``) and may hold (``allowed``, one unless
+    raised with a ``SeatAllowance``), both by country id. ``take`` counts a seat planned but not yet stored."""
+
+    used: dict[int, int]
+    allowed: dict[int, int]
+
+    def seats(self, country_id: int) -> int:
+        return self.allowed.get(country_id, 1)
+
+    def is_free(self, country_id: int) -> bool:
+        return self.used.get(country_id, 0) < self.seats(country_id)
+
+    def take(self, country_id: int) -> None:
+        self.used[country_id] = self.used.get(country_id, 0) + 1
+
+
+def seat_tally(meeting: Meeting, *, exclude: tuple[Invitation | None, ...] = ()) -> SeatTally:
+    """The seat rule's one count (two queries for any number of countries): every invitation that
+    ``holding_seat`` counts, but those in ``exclude`` (unsaved or ``None`` entries are ignored)."""
+    holders = Invitation.objects.filter(meeting=meeting).holding_seat()
+    holders = holders.exclude(pk__in=[i.pk for i in exclude if i is not None and i.pk])
+    used = dict(holders.values_list("country_id").annotate(n=Count("pk")).values_list("country_id", "n"))
+    allowed = dict(SeatAllowance.objects.filter(meeting=meeting).values_list("country_id", "seats"))
+    return SeatTally(used=used, allowed=allowed)
 
 
 def _check_seat(meeting: Meeting, country: Country | None, *, exclude: tuple[Invitation | None, ...] = ()) -> None:
-    if country is None:
+    if country is None or seat_tally(meeting, exclude=exclude).is_free(country.pk):
         return
     holders = Invitation.objects.filter(meeting=meeting, country=country).holding_seat().select_related("person")
     holders = holders.exclude(pk__in=[i.pk for i in exclude if i is not None and i.pk])
-    holders = list(holders)
-    if len(holders) >= seats_for(meeting, country):
-        raise ValidationError(
-            _(
-                "%(country)s already has its seat at this meeting (%(people)s). Raise the country's seats on the "
-                "meeting first, or ask the invitee to send a substitute."
-            ),
-            params={"country": country, "people": ", ".join(str(h.person) for h in holders)},
-            code="seat_taken",
-        )
+    raise ValidationError(
+        _(
+            "%(country)s already has its seat at this meeting (%(people)s). Raise the country's seats on the "
+            "meeting first, or ask the invitee to send a substitute."
+        ),
+        params={"country": country, "people": ", ".join(str(h.person) for h in holders)},
+        code="seat_taken",
+    )
 
 
 def _lock(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update().get(pk=meeting.pk)
+
+
+# --- The meeting's state ------------------------------------------------------------------------------------------
+
+_PREPARING = (MeetingStatus.DRAFT, MeetingStatus.INVITED)
+
+# What each step in a meeting's life requires of its status, and what is said when it does not hold (with the
+# status in words as ``%(status)s``). The services check it; the admin shows only the steps it allows.
+STATUS_RULES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "invite": (
+        _PREPARING,
+        gettext_lazy("Invitations cannot be added to a meeting that is %(status)s."),
+        "meeting_closed",
+    ),
+    "send": (
+        _PREPARING,
+        gettext_lazy("Invitations cannot be sent for a meeting that is %(status)s."),
+        "meeting_closed",
+    ),
+    "cancel": (_PREPARING, gettext_lazy("A meeting that is %(status)s cannot be cancelled."), "status"),
+    "held": (
+        (MeetingStatus.INVITED,),
+        gettext_lazy("Only a meeting whose invitations went out can be marked as held."),
+        "status",
+    ),
+    "close": ((MeetingStatus.HELD,), gettext_lazy("Only a meeting that was held can be closed."), "status"),
+}
+
+
+def allows(meeting: Meeting, step: str) -> bool:
+    """Whether ``meeting``'s status allows ``step`` (a key of ``STATUS_RULES``)."""
+    return meeting.status in STATUS_RULES[step][0]
+
+
+def require_status(meeting: Meeting, step: str) -> None:
+    """The one guard for "the meeting is in state X": raise ``ValidationError`` (``STATUS_RULES``' message and
+    code) unless ``allows(meeting, step)``."""
+    if not allows(meeting, step):
+        _statuses, message, code = STATUS_RULES[step]
+        raise ValidationError(message, params={"status": meeting.get_status_display().lower()}, code=code)
 
 
 # --- Inviting ---------------------------------------------------------------------------------------------------
@@ -79,12 +142,7 @@ def capacity_of(person: Person, *, on: datetime.date) -> str:
 
 def check_invitable(meeting: Meeting, person: Person, *, capacity: str) -> None:
     """Raise ``ValidationError`` when ``person`` cannot be invited to ``meeting`` in ``capacity``."""
-    if meeting.status in (MeetingStatus.CANCELLED, MeetingStatus.CLOSED, MeetingStatus.HELD):
-        raise ValidationError(
-            _("Invitations cannot be added to a meeting that is %(status)s."),
-            params={"status": meeting.get_status_display().lower()},
-            code="meeting_closed",
-        )
+    require_status(meeting, "invite")
     if not person.is_active:
         raise ValidationError(_("%(person)s is deactivated."), params={"person": person}, code="inactive")
     if Invitation.objects.filter(meeting=meeting, person=person).exists():
@@ -134,14 +192,7 @@ def network_invitees(meeting: Meeting) -> tuple[list[Planned], list[Skipped]]:
     """
     day = meeting.local_start.date()
     existing = set(Invitation.objects.filter(meeting=meeting).values_list("person_id", flat=True))
-    seats_used: dict[int, int] = dict(
-        Invitation.objects.filter(meeting=meeting)
-        .holding_seat()
-        .values_list("country_id")
-        .annotate(n=Count("pk"))
-        .values_list("country_id", "n")
-    )
-    allowances = dict(SeatAllowance.objects.filter(meeting=meeting).values_list("country_id", "seats"))
+    seats = seat_tally(meeting)
     planned: list[Planned] = []
     skipped: list[Skipped] = []
     seen: set[int] = set()
@@ -173,10 +224,10 @@ def network_invitees(meeting: Meeting) -> tuple[list[Planned], list[Skipped]]:
             skipped.append(Skipped(person, _("deactivated")))
             continue
         if capacity == Capacity.MEMBER:
-            if seats_used.get(country.pk, 0) >= allowances.get(country.pk, 1):
+            if not seats.is_free(country.pk):
                 skipped.append(Skipped(person, _("%(country)s's seat is taken") % {"country": country}))
                 continue
-            seats_used[country.pk] = seats_used.get(country.pk, 0) + 1
+            seats.take(country.pk)
         label = _("acting director-general") if mandate.acting else _("director-general")
         planned.append(Planned(person, capacity, str(label)))
 
@@ -210,12 +261,7 @@ def network_invitees(meeting: Meeting) -> tuple[list[Planned], list[Skipped]]:
 def invite_network(meeting: Meeting, *, by=None) -> list[Invitation]:
     """Create the invitations ``network_invitees`` plans (computed again under the meeting's lock)."""
     meeting = _lock(meeting)
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
-        raise ValidationError(
-            _("Invitations cannot be added to a meeting that is %(status)s."),
-            params={"status": meeting.get_status_display().lower()},
-            code="meeting_closed",
-        )
+    require_status(meeting, "invite")
     planned, _skipped = network_invitees(meeting)
     invitations = Invitation.objects.bulk_create(
         Invitation(
@@ -249,7 +295,7 @@ def assistants_for(people: list[Person], *, on: datetime.date) -> dict[int, list
 
 
 @transaction.atomic
-def withdraw_invitation(invitation: Invitation, *, by=None, notify: bool = True) -> None:
+def withdraw_invitation(invitation: Invitation, *, notify: bool = True) -> None:
     """Take an invitation back without deleting it (the history stays); it no longer holds a seat. ``notify``:
     whether an invitation that went out is cancelled in the person's calendar."""
     invitation = Invitation.objects.select_for_update().select_related("meeting", "person").get(pk=invitation.pk)
@@ -304,7 +350,7 @@ INVITATIONS_PER_TRANSACTION = 250
 FIRST_INVITATIONS_PER_TRANSACTION = 50
 
 
-def send_invitations(meeting: Meeting, *, by=None) -> int:
+def send_invitations(meeting: Meeting) -> int:
     """Send every invitation not sent yet; the meeting becomes "invitations sent". Returns how many went out.
 
     They go out in batches, each in a transaction of its own: its invitations are marked sent and their messages
@@ -330,14 +376,9 @@ def _send_batch(meeting: Meeting, *, done: int, forms: dict) -> tuple[int, bool]
     waiting."""
     first = done == 0
     meeting = _lock(meeting)
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
-        if not first:
-            return 0, False  # cancelled meanwhile: the cancellation told everyone who had been invited
-        raise ValidationError(
-            _("Invitations cannot be sent for a meeting that is %(status)s."),
-            params={"status": meeting.get_status_display().lower()},
-            code="meeting_closed",
-        )
+    if not first and not allows(meeting, "send"):
+        return 0, False  # cancelled meanwhile: the cancellation told everyone who had been invited
+    require_status(meeting, "send")
     if first and meeting.is_over:
         raise ValidationError(_("The meeting is over."), code="over")
     size = min(INVITATIONS_PER_TRANSACTION, max(FIRST_INVITATIONS_PER_TRANSACTION, done))
@@ -359,13 +400,15 @@ def _send_batch(meeting: Meeting, *, done: int, forms: dict) -> tuple[int, bool]
 # --- Answers ------------------------------------------------------------------------------------------------------
 
 
-def _check_answerable(invitation: Invitation) -> None:
-    meeting = invitation.meeting
-    if invitation.withdrawn_at:
+def check_answerable(invitation: Invitation) -> None:
+    """Raise ``ValidationError`` (code ``withdrawn``, ``cancelled`` or ``over``) when the invitation's answer can no
+    longer change: ``Invitation.answer_closed_reason`` in words."""
+    reason = invitation.answer_closed_reason
+    if reason == "withdrawn":
         raise ValidationError(_("This invitation was withdrawn."), code="withdrawn")
-    if meeting.status == MeetingStatus.CANCELLED:
+    if reason == "cancelled":
         raise ValidationError(_("The meeting was cancelled; answers can no longer change."), code="cancelled")
-    if not meeting.accepts_answers:
+    if reason == "over":
         raise ValidationError(_("The meeting is over; answers can no longer change."), code="over")
 
 
@@ -375,6 +418,63 @@ def modes_for(meeting: Meeting) -> list[str]:
         MeetingFormat.IN_PERSON: [AttendanceMode.IN_PERSON],
         MeetingFormat.HYBRID: [AttendanceMode.IN_PERSON, AttendanceMode.ONLINE],
     }[meeting.format]
+
+
+def check_answer(invitation: Invitation, *, answer: str, mode: str = "", substitute: Person | None = None) -> str:
+    """Validate an answer without changing anything; return the attendance mode to record (``""`` unless
+    accepting). Raises ``ValidationError`` when the answer breaks a rule (see ``record_answer``). ``record_answer``
+    calls it first, under the meeting's lock; a form calls it to validate. Reads ``invitation.meeting`` and
+    ``invitation.person.organisation``."""
+    check_answerable(invitation)
+    if answer == Answer.PENDING:
+        if invitation.answer != Answer.PENDING:
+            raise ValidationError(_("An answer cannot be taken back to pending."), code="pending")
+        return ""  # the remarks only
+    if answer == Answer.ACCEPTED:
+        return _check_accept(invitation, mode)
+    if answer == Answer.DECLINED:
+        return ""
+    if answer == Answer.DELEGATED:
+        _check_substitute(invitation, substitute)
+        return ""
+    raise ValidationError(_("Choose accept, decline or send a substitute."), code="answer")
+
+
+def _check_accept(invitation: Invitation, mode: str) -> str:
+    allowed = modes_for(invitation.meeting)
+    if not mode and len(allowed) == 1:
+        mode = allowed[0]
+    if mode not in allowed:
+        raise ValidationError(_("Say whether you will attend in person or online."), code="mode")
+    if invitation.answer not in (Answer.PENDING, Answer.ACCEPTED) and invitation.capacity == Capacity.MEMBER:
+        # The invitee's own substitute gives the seat back when the invitee comes after all.
+        current_substitution = invitation.substitutions.live().first()
+        _check_seat(invitation.meeting, invitation.country, exclude=(invitation, current_substitution))
+    return mode
+
+
+def _check_substitute(invitation: Invitation, substitute: Person | None) -> None:
+    if invitation.delegated_from_id:
+        raise ValidationError(_("A substitute cannot send a substitute in turn."), code="nested")
+    if substitute is None:
+        raise ValidationError(_("Name the substitute."), code="substitute_missing")
+    if substitute.pk == invitation.person_id:
+        raise ValidationError(_("The substitute must be someone else."), code="substitute_self")
+    if substitute.organisation_id != invitation.person.organisation_id:
+        raise ValidationError(
+            _("The substitute must come from the same organisation (%(organisation)s)."),
+            params={"organisation": invitation.person.organisation},
+            code="substitute_organisation",
+        )
+    if not substitute.is_active:
+        raise ValidationError(_("%(person)s is deactivated."), params={"person": substitute}, code="inactive")
+    invited = Invitation.objects.live().filter(meeting=invitation.meeting, person=substitute)
+    if invited.exclude(delegated_from=invitation).exists():
+        raise ValidationError(
+            _("%(person)s is already invited to this meeting."),
+            params={"person": substitute},
+            code="substitute_invited",
+        )
 
 
 @transaction.atomic
@@ -395,79 +495,23 @@ def record_answer(
     - accepting again after declining needs the country's seat to be free;
     - a substitute must be an active colleague of the same organisation who is not already invited; the
       substitute gets an invitation of their own and takes the invitee's seat. A substitute cannot delegate again;
-    - changing away from a delegation withdraws the substitute's invitation.
+    - changing away from a delegation withdraws the substitute's invitation;
+    - "pending" keeps a pending answer and changes only the remarks (``set_remarks``); an answer cannot go back
+      to pending.
 
     ``on_behalf`` marks an answer the secretariat recorded for the person (after a phone call or an email).
     """
     meeting = _lock(invitation.meeting)
     invitation = Invitation.objects.select_for_update().select_related("person__organisation").get(pk=invitation.pk)
     invitation.meeting = meeting
-    _check_answerable(invitation)
-    current_substitution = invitation.substitutions.live().select_related("person").first()
-    if answer not in (Answer.ACCEPTED, Answer.DECLINED, Answer.DELEGATED):
-        raise ValidationError(_("Choose accept, decline or send a substitute."), code="answer")
-
-    if answer == Answer.ACCEPTED:
-        allowed = modes_for(meeting)
-        if not mode and len(allowed) == 1:
-            mode = allowed[0]
-        if mode not in allowed:
-            raise ValidationError(_("Say whether you will attend in person or online."), code="mode")
-        if invitation.answer not in (Answer.PENDING, Answer.ACCEPTED) and invitation.capacity == Capacity.MEMBER:
-            # The invitee's own substitute gives the seat back when the invitee comes after all.
-            _check_seat(meeting, invitation.country, exclude=(invitation, current_substitution))
-    else:
-        mode = ""
+    mode = check_answer(invitation, answer=answer, mode=mode, substitute=substitute)
+    if answer == Answer.PENDING:
+        return set_remarks(invitation, remarks=remarks or "")
+    current_substitution = invitation.substitutions.live().first()
     if answer == Answer.DELEGATED:
-        if invitation.delegated_from_id:
-            raise ValidationError(_("A substitute cannot send a substitute in turn."), code="nested")
-        if substitute is None:
-            raise ValidationError(_("Name the substitute."), code="substitute_missing")
-        if substitute.pk == invitation.person_id:
-            raise ValidationError(_("The substitute must be someone else."), code="substitute_self")
-        if substitute.organisation_id != invitation.person.organisation_id:
-            raise ValidationError(
-                _("The substitute must come from the same organisation (%(organisation)s)."),
-                params={"organisation": invitation.person.organisation},
-                code="substitute_organisation",
-            )
-        if not substitute.is_active:
-            raise ValidationError(_("%(person)s is deactivated."), params={"person": substitute}, code="inactive")
-        if current_substitution is None or current_substitution.person_id != substitute.pk:
-            other = Invitation.objects.filter(meeting=meeting, person=substitute).first()
-            if other is not None and other.withdrawn_at is None:
-                raise ValidationError(
-                    _("%(person)s is already invited to this meeting."),
-                    params={"person": substitute},
-                    code="substitute_invited",
-                )
-            if current_substitution is not None:
-                withdraw_invitation(current_substitution, by=by)
-            if other is not None:  # a withdrawn invitation comes back as the substitute's
-                other.withdrawn_at = None
-                other.answer = Answer.PENDING
-                other.mode = ""
-                other.delegated_from = invitation
-                other.capacity = invitation.capacity
-                other.country = invitation.country
-                other.sent_at = None
-                other.save()
-                substitution = other
-            else:
-                substitution = Invitation.objects.create(
-                    meeting=meeting,
-                    person=substitute,
-                    capacity=invitation.capacity,
-                    country=invitation.country,
-                    delegated_from=invitation,
-                    invited_by=by,
-                )
-            if meeting.status == MeetingStatus.INVITED:
-                _send(meeting, [substitution])
+        _delegate(invitation, substitute, current=current_substitution, by=by)
     elif current_substitution is not None:
-        withdraw_invitation(current_substitution, by=by)
-        substitute = None
-
+        withdraw_invitation(current_substitution)
     invitation.answer = answer
     invitation.mode = mode
     invitation.substitute = substitute if answer == Answer.DELEGATED else None
@@ -479,6 +523,49 @@ def record_answer(
     invitation.save()
     if invitation.sent_at is not None:
         delivery.queue_confirmation(invitation)
+    return invitation
+
+
+def _delegate(invitation: Invitation, substitute: Person, *, current: Invitation | None, by) -> None:
+    """The substitute's own invitation (a withdrawn one comes back), which takes the invitee's seat; a previous
+    substitute's is withdrawn. Keeps a standing substitution to the same person."""
+    if current is not None and current.person_id == substitute.pk:
+        return
+    meeting = invitation.meeting
+    if current is not None:
+        withdraw_invitation(current)
+    substitution = Invitation.objects.filter(meeting=meeting, person=substitute).first()
+    if substitution is not None:
+        substitution.withdrawn_at = None
+        substitution.answer = Answer.PENDING
+        substitution.mode = ""
+        substitution.delegated_from = invitation
+        substitution.capacity = invitation.capacity
+        substitution.country = invitation.country
+        substitution.sent_at = None
+        substitution.save()
+    else:
+        substitution = Invitation.objects.create(
+            meeting=meeting,
+            person=substitute,
+            capacity=invitation.capacity,
+            country=invitation.country,
+            delegated_from=invitation,
+            invited_by=by,
+        )
+    if meeting.status == MeetingStatus.INVITED:
+        _send(meeting, [substitution])
+
+
+@transaction.atomic
+def set_remarks(invitation: Invitation, *, remarks: str) -> Invitation:
+    """Change only an invitation's remarks (dietary needs, accessibility), stripped; the answer stays. Saved with
+    the model's ``save()``, so the change is in the invitation's history. Raises ``ValidationError`` when
+    ``check_answerable`` does."""
+    invitation = Invitation.objects.select_for_update().select_related("meeting").get(pk=invitation.pk)
+    check_answerable(invitation)
+    invitation.remarks = (remarks or "").strip()
+    invitation.save(update_fields=["remarks"])
     return invitation
 
 
@@ -529,17 +616,12 @@ def save_meeting(meeting: Meeting, *, by=None) -> MeetingChange | None:
 
 
 @transaction.atomic
-def cancel_meeting(meeting: Meeting, *, reason: str, by=None) -> Meeting:
+def cancel_meeting(meeting: Meeting, *, reason: str) -> Meeting:
     meeting = _lock(meeting)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("Give the reason for cancelling."), code="reason")
-    if meeting.status not in (MeetingStatus.DRAFT, MeetingStatus.INVITED):
-        raise ValidationError(
-            _("A meeting that is %(status)s cannot be cancelled."),
-            params={"status": meeting.get_status_display().lower()},
-            code="status",
-        )
+    require_status(meeting, "cancel")
     if meeting.status == MeetingStatus.INVITED:
         meeting.sequence += 1
     meeting.status = MeetingStatus.CANCELLED
@@ -550,11 +632,10 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by=None) -> Meeting:
 
 
 @transaction.atomic
-def mark_held(meeting: Meeting, *, by=None) -> Meeting:
+def mark_held(meeting: Meeting) -> Meeting:
     """After the meeting: mark it held and prepare the attendance register from the answers."""
     meeting = _lock(meeting)
-    if meeting.status != MeetingStatus.INVITED:
-        raise ValidationError(_("Only a meeting whose invitations went out can be marked as held."), code="status")
+    require_status(meeting, "held")
     if not meeting.is_over:
         raise ValidationError(_("The meeting has not ended yet."), code="not_over")
     meeting.status = MeetingStatus.HELD
@@ -584,55 +665,28 @@ def prepare_attendance(meeting: Meeting) -> int:
 
 
 @transaction.atomic
-def close_meeting(meeting: Meeting, *, by=None) -> Meeting:
+def close_meeting(meeting: Meeting) -> Meeting:
     meeting = _lock(meeting)
-    if meeting.status != MeetingStatus.HELD:
-        raise ValidationError(_("Only a meeting that was held can be closed."), code="status")
+    require_status(meeting, "close")
     meeting.status = MeetingStatus.CLOSED
     meeting.save(update_fields=["status", "updated_at"])
     return meeting
 
 
 @transaction.atomic
-def copy_meeting(meeting: Meeting, *, by=None) -> Meeting:
+def copy_meeting(meeting: Meeting) -> Meeting:
     """A draft for the next meeting: the same practical details, crisis, themes and agenda skeleton (titles,
     order, presenters, durations, kinds); no documents, invitations or descriptions."""
-    from django.conf import settings
-
-    languages = [code for code, _name in settings.LANGUAGES]
-    copy = Meeting(
-        format=meeting.format,
-        starts_at=meeting.starts_at,
-        ends_at=meeting.ends_at,
-        time_zone=meeting.time_zone,
-        venue_name=meeting.venue_name,
-        venue_address=meeting.venue_address,
-        venue_city=meeting.venue_city,
-        video_link=meeting.video_link,
-        dial_in=meeting.dial_in,
-        chair=meeting.chair,
-        host=meeting.host,
-        crisis=meeting.crisis,
-    )
-    for language in languages:
-        setattr(copy, f"title_{language}", getattr(meeting, f"title_{language}"))
+    titles = [f"title_{code}" for code, _name in settings.LANGUAGES]
+    kept = (*Meeting.PRACTICAL_FIELDS, "chair", "host", "crisis", *titles)
+    copy = Meeting(**{name: getattr(meeting, name) for name in kept})
     copy.save()
     ensure_reminders(copy)
     copy.themes.set(meeting.themes.all())
     mapping: dict[int, AgendaItem] = {}
-    items = sorted(meeting.agenda_items.all(), key=lambda i: (i.parent_id is not None, i.position, i.pk))
-    for item in items:
-        new = AgendaItem(
-            meeting=copy,
-            parent=mapping.get(item.parent_id),
-            position=item.position,
-            presenter=item.presenter,
-            presenting_organisation=item.presenting_organisation,
-            duration_minutes=item.duration_minutes,
-            kind=item.kind,
-        )
-        for language in languages:
-            setattr(new, f"title_{language}", getattr(item, f"title_{language}"))
+    kept = ("position", "presenter", "presenting_organisation", "duration_minutes", "kind", *titles)
+    for item in sorted(meeting.agenda_items.all(), key=lambda i: (i.parent_id is not None, i.position, i.pk)):
+        new = AgendaItem(meeting=copy, parent=mapping.get(item.parent_id), **{n: getattr(item, n) for n in kept})
         new.save()
         mapping[item.pk] = new
     return copy
@@ -669,23 +723,39 @@ def planned_agenda(meeting: Meeting, items=None) -> list[AgendaEntry]:
     return entries
 
 
+ANSWER_COUNTS = ("invited", "accepted", "declined", "delegated", "pending")
+
+
+def _answer_count_expressions(prefix: str = "") -> dict[str, Count]:
+    """The counts of standing invitations by answer, as ``Count`` expressions over ``prefix`` (``""`` on
+    invitations, ``"invitations__"`` on meetings)."""
+    live = Q(**{f"{prefix}withdrawn_at__isnull": True})
+    answer = f"{prefix}answer"
+    return {
+        "invited": Count(f"{prefix}pk", filter=live),
+        "accepted": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.ACCEPTED})),
+        "declined": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.DECLINED})),
+        "delegated": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.DELEGATED})),
+        "pending": Count(f"{prefix}pk", filter=live & Q(**{answer: Answer.PENDING})),
+    }
+
+
+def with_answer_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """``meetings`` with their answer counts in the same query, which ``answer_counts`` then reads (for lists)."""
+    return meetings.annotate(**{f"n_{k}": v for k, v in _answer_count_expressions("invitations__").items()})
+
+
 def answer_counts(meeting: Meeting) -> dict[str, int]:
-    counts = meeting.invitations.live().aggregate(
-        invited=Count("pk"),
-        accepted=Count("pk", filter=Q(answer=Answer.ACCEPTED)),
-        declined=Count("pk", filter=Q(answer=Answer.DECLINED)),
-        delegated=Count("pk", filter=Q(answer=Answer.DELEGATED)),
-        pending=Count("pk", filter=Q(answer=Answer.PENDING)),
-    )
-    return counts
+    """A meeting's standing invitations by answer: ``{"invited", "accepted", "declined", "delegated", "pending"}``
+    → count. Read from ``with_answer_counts``'s annotations when the meeting has them, else one query."""
+    if hasattr(meeting, "n_invited"):
+        return {k: getattr(meeting, f"n_{k}") for k in ANSWER_COUNTS}
+    return Invitation.objects.filter(meeting=meeting).aggregate(**_answer_count_expressions())
 
 
 def answer_summary(meeting: Meeting) -> str:
-    c = answer_counts(meeting)
-    return (
-        _(
-            "invited %(invited)d · accepted %(accepted)d · declined %(declined)d · delegated %(delegated)d · "
-            "pending %(pending)d"
-        )
-        % c
-    )
+    """``answer_counts`` in one line of words (the admin's list, the portal's board)."""
+    return _(
+        "invited %(invited)d · accepted %(accepted)d · declined %(declined)d · delegated %(delegated)d · "
+        "pending %(pending)d"
+    ) % answer_counts(meeting)

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from email.utils import make_msgid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
@@ -40,8 +38,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Write the message to the outbox, in the language of the person the address belongs to. An address that
         is no active account's gets nothing (allauth would otherwise write to any address typed into a form)."""
-        from meetings.delivery import language_of, store_single
-        from meetings.models import MessageKind, OutgoingMessage
+        from meetings.delivery import language_of, outbox_message, store_single
+        from meetings.models import MessageKind
         from members.models import Person, User
 
         if not User.objects.filter(email__iexact=email, is_active=True).exists():
@@ -55,15 +53,14 @@ class AccountAdapter(DefaultAccountAdapter):
             message = self.render_mail(template_prefix, email, ctx)
         html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
         store_single(
-            OutgoingMessage(
+            outbox_message(
                 key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
                 kind=MessageKind.ACCOUNT,
                 person=person,
                 to=email,
                 language=language,
-                subject=message.subject[:300],
-                body_text=message.body,
-                body_html=html,
-                message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
+                subject=message.subject,
+                text=message.body,
+                html=html,
             )
         )

@@ -326,7 +326,6 @@ def send_access_link(person: Person, *, staff: bool = False) -> None:
     """Open the person's portal account if needed and email them a link to set their password (valid for
     ``PASSWORD_RESET_TIMEOUT``), in their language, through the outbox."""
     import uuid
-    from email.utils import make_msgid
 
     from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
@@ -336,8 +335,8 @@ def send_access_link(person: Person, *, staff: bool = False) -> None:
     from django.utils import translation
     from django.utils.translation import gettext
 
-    from meetings.delivery import language_of, store_single
-    from meetings.models import MessageKind, OutgoingMessage
+    from meetings.delivery import language_of, outbox_message, store_single
+    from meetings.models import MessageKind
 
     user = open_account(person, staff=staff)
     path = reverse(
@@ -357,15 +356,14 @@ def send_access_link(person: Person, *, staff: bool = False) -> None:
         text = render_to_string("email/access.txt", context)
         html = render_to_string("email/access.html", context)
     store_single(
-        OutgoingMessage(
+        outbox_message(
             key=f"access:{person.pk}:{uuid.uuid4().hex}",
             kind=MessageKind.ACCOUNT,
             person=person,
             to=person.email,
             language=language,
             subject=subject,
-            body_text=text,
-            body_html=html,
-            message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
+            text=text,
+            html=html,
         )
     )

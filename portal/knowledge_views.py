@@ -12,7 +12,6 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -316,7 +315,7 @@ def meeting_outcomes(request, pk):
             "conclusions": conclusions,
             "minutes": minutes,
             # nh3 keeps an allow-list of tags and attributes: the minutes' rich text is safe to show as HTML.
-            "minutes_text": mark_safe(knowledge.sanitize(minutes.text)) if minutes else "",  # noqa: S308  # nosec B308, B703
+            "minutes_text": minutes.text_html if minutes else "",
             "lessons": visibility.lessons(reader).filter(meeting=meeting).select_related("country"),
         },
     )

@@ -73,6 +73,13 @@ def _my_invitations(reader: visibility.Reader) -> dict[int, Invitation]:
     return {i.meeting_id: i for i in visibility.invitations(reader).select_related("substitute")}
 
 
+def _attached(invitation: Invitation | None, meeting) -> Invitation | None:
+    """The invitation with its meeting set (the rules read it) without another query."""
+    if invitation is not None:
+        invitation.meeting = meeting
+    return invitation
+
+
 # --- Dashboard --------------------------------------------------------------------------------------------------
 
 
@@ -84,7 +91,7 @@ def dashboard(request):
     mine = _my_invitations(reader)
     context = {
         "nav": "dashboard",
-        "upcoming": [(m, mine.get(m.pk)) for m in upcoming],
+        "upcoming": [(m, _attached(mine.get(m.pk), m)) for m in upcoming],
         "may_answer": reader.in_office,
         "notices": Notice.objects.current()[:5],
         **knowledge.dashboard_context(reader),
@@ -107,7 +114,7 @@ def meetings(request):
         "portal/meetings.html",
         {
             "nav": "meetings",
-            "upcoming": [(m, mine.get(m.pk)) for m in upcoming],
+            "upcoming": [(m, _attached(mine.get(m.pk), m)) for m in upcoming],
             "past": [(m, mine.get(m.pk)) for m in past],
         },
     )
@@ -125,7 +132,7 @@ def _meeting_for(request, pk) -> Meeting:
 def meeting(request, pk):
     reader = request.reader
     meeting = _meeting_for(request, pk)
-    invitation = _my_invitations(reader).get(meeting.pk)
+    invitation = _attached(_my_invitations(reader).get(meeting.pk), meeting)
     my_zone = zoneinfo.ZoneInfo(request.person.time_zone) if request.person else meeting.zone
     with timezone.override(meeting.zone):
         meeting_when = when(meeting)
@@ -161,7 +168,7 @@ def meeting(request, pk):
             "map_url": map_url,
             "can_answer": invitation is not None
             and visibility.can_answer(reader, invitation)
-            and meeting.accepts_answers
+            and invitation.can_change_answer
             and meeting.status != MeetingStatus.DRAFT,
         },
     )
@@ -179,10 +186,10 @@ def answer(request, pk):
             request, _("You no longer hold a mandate in the network: you may read this meeting, not answer.")
         )
         return redirect("portal:meeting", pk=meeting.pk)
-    if not meeting.accepts_answers or meeting.status == MeetingStatus.CANCELLED:
+    invitation.meeting = meeting
+    if not invitation.can_change_answer:
         messages.error(request, _("Answers to this meeting can no longer change."))
         return redirect("portal:meeting", pk=meeting.pk)
-    invitation.meeting = meeting
     if request.method == "POST":
         form = AnswerForm(request.POST, invitation=invitation)
         if form.is_valid() and form.save(by=request.user) is not None:

@@ -174,10 +174,6 @@ class Meeting(models.Model):
         return self.ends_at.astimezone(self.zone)
 
     @property
-    def is_virtual(self) -> bool:
-        return self.format == MeetingFormat.VIRTUAL
-
-    @property
     def has_venue(self) -> bool:
         return self.format in (MeetingFormat.IN_PERSON, MeetingFormat.HYBRID)
 
@@ -428,6 +424,24 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.meeting}"
+
+    @property
+    def answer_closed_reason(self) -> str:
+        """Why this invitation's answer can no longer change: ``"withdrawn"``, ``"cancelled"`` (the meeting) or
+        ``"over"`` (the meeting ended, was held or closed); ``""`` while it can. The one rule behind the portal, the
+        answer links, the admin, the forms and ``services.record_answer``. Reads ``self.meeting``."""
+        if self.withdrawn_at:
+            return "withdrawn"
+        if self.meeting.status == MeetingStatus.CANCELLED:
+            return "cancelled"
+        if not self.meeting.accepts_answers:
+            return "over"
+        return ""
+
+    @property
+    def can_change_answer(self) -> bool:
+        """Whether an answer may still be recorded or changed (see ``answer_closed_reason``)."""
+        return not self.answer_closed_reason
 
     @property
     def answer_label(self) -> str:

@@ -243,7 +243,7 @@ def test_moving_a_meeting_after_invitations_went_out_records_a_change(network, s
     services.invite(meeting, network["directors"]["FR"])
     meeting.title_en = "Renamed"
     assert services.save_meeting(meeting, by=staff) is None  # draft: nobody told yet
-    services.send_invitations(meeting, by=staff)
+    services.send_invitations(meeting)
     meeting.refresh_from_db()
     meeting.title_en = "Renamed again"
     assert services.save_meeting(meeting, by=staff) is None  # a title is not time, place or format
