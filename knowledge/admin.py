@@ -7,13 +7,16 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from meetings.admin import DocumentForm, NoDeleteInline
+from meetings.admin import DocumentForm, MeetingAdmin, MeetingChangeInline, NoDeleteInline
+from meetings.models import AgendaItem, Meeting
 from members.admin import NoDeleteMixin
 
 from . import services as knowledge
@@ -142,3 +145,62 @@ class NewsItemAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         for item in queryset:
             knowledge.publish_news(item)
         self.message_user(request, gettext("%(n)d news items published.") % {"n": queryset.count()})
+
+
+# --- The meeting's page: its conclusions and its public summary -------------------------------------------------------
+# The meetings app knows nothing of the knowledge base, so the knowledge base extends the meeting's admin: a subclass
+# with the conclusions inline and the "Public summary" button, registered in place of meetings' own.
+
+
+class ConclusionInline(NoDeleteInline, TranslationStackedInline):
+    model = Conclusion
+    extra = 0
+    fields = ("number", "text", "agenda_item", "themes", "is_public")
+    filter_horizontal = ("themes",)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        self._meeting = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agenda_item":
+            meeting = getattr(self, "_meeting", None)
+            kwargs["queryset"] = AgendaItem.objects.filter(meeting=meeting) if meeting else AgendaItem.objects.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class MeetingWithKnowledgeAdmin(MeetingAdmin):
+    """The meeting's admin with the knowledge base's parts: the conclusions inline, and the public summary's
+    confirmation page (``admin:meetings_meeting_news``, linked from the meeting's page)."""
+
+    # The conclusions come just before the changes told to the invitees.
+    inlines = (
+        *(inline for inline in MeetingAdmin.inlines if inline is not MeetingChangeInline),
+        ConclusionInline,
+        MeetingChangeInline,
+    )
+
+    def get_urls(self):
+        news = path("<int:pk>/news/", self.admin_site.admin_view(self.news_view), name="meetings_meeting_news")
+        return [news, *super().get_urls()]
+
+    def news_view(self, request, pk):
+        meeting = self._meeting(request, pk)
+        if request.method == "POST":
+            item = knowledge.draft_news(meeting)
+            messages.success(request, gettext("Edit each language of the summary, then publish it."))
+            return HttpResponseRedirect(reverse("admin:knowledge_newsitem_change", args=[item.pk]))
+        return self._confirm(
+            request,
+            meeting,
+            title=gettext("Public summary"),
+            question=gettext(
+                "Prepare the public summary from this meeting's records (counts, themes, public conclusions)?"
+            ),
+            action="news",
+            button=gettext("Prepare"),
+        )
+
+
+admin.site.unregister(Meeting)
+admin.site.register(Meeting, MeetingWithKnowledgeAdmin)

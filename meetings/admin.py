@@ -27,12 +27,10 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from knowledge import services as knowledge
-from knowledge.models import Conclusion
 from members.admin import NoDeleteMixin
 from members.models import Person
 
-from . import delivery, exports, services
+from . import exports, services
 from .documents import check_upload
 from .enums import Answer, MeetingStatus
 from .models import (
@@ -43,8 +41,6 @@ from .models import (
     Invitation,
     Meeting,
     MeetingChange,
-    MessageStatus,
-    OutgoingMessage,
     ReminderRule,
     SeatAllowance,
     Theme,
@@ -250,23 +246,6 @@ class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
         return False
 
 
-class ConclusionInline(NoDeleteInline, TranslationStackedInline):
-    model = Conclusion
-    extra = 0
-    fields = ("number", "text", "agenda_item", "themes", "is_public")
-    filter_horizontal = ("themes",)
-
-    def get_formset(self, request, obj=None, **kwargs):
-        self._meeting = obj
-        return super().get_formset(request, obj, **kwargs)
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "agenda_item":
-            meeting = getattr(self, "_meeting", None)
-            kwargs["queryset"] = AgendaItem.objects.filter(meeting=meeting) if meeting else AgendaItem.objects.none()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
 class ReminderRuleInline(admin.TabularInline):
     model = ReminderRule
     extra = 0
@@ -349,7 +328,6 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         SeatAllowanceInline,
         InvitationInline,
         AttendanceInline,
-        ConclusionInline,
         MeetingChangeInline,
     )
 
@@ -434,7 +412,6 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
             path("<int:pk>/held/", view(self.held_view), name="meetings_meeting_held"),
             path("<int:pk>/close/", view(self.close_view), name="meetings_meeting_close"),
             path("<int:pk>/copy/", view(self.copy_view), name="meetings_meeting_copy"),
-            path("<int:pk>/news/", view(self.news_view), name="meetings_meeting_news"),
             path(
                 "<int:pk>/participants.csv", view(self.participants_csv_view), name="meetings_meeting_participants_csv"
             ),
@@ -610,23 +587,6 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
             ),
             action="copy",
             button=gettext("Copy"),
-        )
-
-    def news_view(self, request, pk):
-        meeting = self._meeting(request, pk)
-        if request.method == "POST":
-            item = knowledge.draft_news(meeting)
-            messages.success(request, gettext("Edit each language of the summary, then publish it."))
-            return HttpResponseRedirect(reverse("admin:knowledge_newsitem_change", args=[item.pk]))
-        return self._confirm(
-            request,
-            meeting,
-            title=gettext("Public summary"),
-            question=gettext(
-                "Prepare the public summary from this meeting's records (counts, themes, public conclusions)?"
-            ),
-            action="news",
-            button=gettext("Prepare"),
         )
 
     def _download(self, request, pk, kind: str, extension: str, content_type: str, build):
@@ -834,57 +794,3 @@ class AttendanceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     search_fields = ("person__first_name", "person__last_name")
     list_select_related = ("person", "meeting")
     autocomplete_fields = ("meeting", "person", "invitation")
-
-
-# --- Outbox and reminders ---------------------------------------------------------------------------------------
-
-
-@admin.register(OutgoingMessage)
-class OutgoingMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "to", "meeting", "language", "status", "attempts", "sent_at", "error")
-    list_filter = ("status", "kind", "language", "meeting")
-    search_fields = ("to", "subject", "person__last_name", "person__email", "key")
-    list_select_related = ("meeting",)
-    date_hierarchy = "created_at"
-    actions = ("send_again",)
-    readonly_fields = [f.name for f in OutgoingMessage._meta.fields]
-    fields = (
-        "kind",
-        "status",
-        "to",
-        "cc",
-        "language",
-        "subject",
-        "meeting",
-        "invitation",
-        "person",
-        "attempts",
-        "last_error",
-        "created_at",
-        "next_attempt_at",
-        "sending_at",
-        "sent_at",
-        "message_id",
-        "key",
-        "body_text",
-    )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("last error"))
-    def error(self, message):
-        return (message.last_error[:80] + "…") if len(message.last_error) > 80 else message.last_error
-
-    @admin.action(description=_("Send the selected failed messages again"), permissions=["view"])
-    def send_again(self, request, queryset):
-        failed = list(queryset.filter(status=MessageStatus.FAILED))
-        for message in failed:
-            delivery.resend(message)
-        self.message_user(request, gettext("%(n)d messages queued again.") % {"n": len(failed)}, messages.SUCCESS)

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import uuid
-from email.utils import make_msgid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
+
+from outbox.models import MessageKind, OutgoingMessage
+from outbox.services import store_single
+
+from .models import Person, User
+from .services import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -29,8 +33,6 @@ class AccountAdapter(DefaultAccountAdapter):
         """A reset link goes only to an active person of the registry with an active account, at the registry's
         address. For any other address nothing is sent, and the page answers the same (``ACCOUNT_PREVENT_ENUMERATION``;
         ``ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS`` is off, so an unknown address gets no mail either)."""
-        from members.models import Person
-
         person = Person.objects.filter(user=user, is_active=True, user__is_active=True).first()
         if person is None or person.email.lower() != email.strip().lower():
             logger.info("Password reset not sent: the address is no active member's login.")
@@ -40,10 +42,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Write the message to the outbox, in the language of the person the address belongs to. An address that
         is no active account's gets nothing (allauth would otherwise write to any address typed into a form)."""
-        from meetings.delivery import language_of, store_single
-        from meetings.models import MessageKind, OutgoingMessage
-        from members.models import Person, User
-
         if not User.objects.filter(email__iexact=email, is_active=True).exists():
             logger.info("Account email %s not sent: the address is no active account's.", template_prefix)
             return
@@ -64,6 +62,5 @@ class AccountAdapter(DefaultAccountAdapter):
                 subject=message.subject[:300],
                 body_text=message.body,
                 body_html=html,
-                message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
             )
         )

@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+
+from outbox.models import MessageKind, OutgoingMessage
+from outbox.services import store_single
 
 from .enums import Role
 from .models import Country, Mandate, Organisation, Person, Presidency, User
 from .signals import person_left
+
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
 @transaction.atomic
@@ -256,7 +270,7 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "knowledge.lessoncomment": ("add", "change", "view"),
     "knowledge.lessonattachment": ("add", "change", "view"),
     # The outbox: read, and send failed messages again
-    "meetings.outgoingmessage": ("view",),
+    "outbox.outgoingmessage": ("view",),
 }
 
 
@@ -273,9 +287,6 @@ def ensure_secretariat_group():
     """Create or refresh the "Secretariat" group so that it holds exactly ``SECRETARIAT_PERMISSIONS`` (any other
     permission it was given is taken away). Permissions of models not migrated yet are skipped; the group is
     refreshed after every ``migrate`` (members/apps.py), so they join it then. Returns the group."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
     group, _created = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
     wanted = Q(pk__in=[])
     for name in secretariat_permission_names():
@@ -322,23 +333,14 @@ def open_account(person: Person, *, staff: bool = False):
 
 
 @transaction.atomic
+def language_of(person: Person) -> str:
+    """The language ``person`` reads their mail in: their preference when the site offers it, else English."""
+    return person.preferred_language if person.preferred_language in LANGUAGES else "en"
+
+
 def send_access_link(person: Person, *, staff: bool = False) -> None:
     """Open the person's portal account if needed and email them a link to set their password (valid for
     ``PASSWORD_RESET_TIMEOUT``), in their language, through the outbox."""
-    import uuid
-    from email.utils import make_msgid
-
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import translation
-    from django.utils.translation import gettext
-
-    from meetings.delivery import language_of, store_single
-    from meetings.models import MessageKind, OutgoingMessage
-
     user = open_account(person, staff=staff)
     path = reverse(
         "account_reset_password_from_key",
@@ -366,6 +368,5 @@ def send_access_link(person: Person, *, staff: bool = False) -> None:
             subject=subject,
             body_text=text,
             body_html=html,
-            message_id=make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN),
         )
     )
