@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -585,8 +586,6 @@ def close_meeting(meeting: Meeting, *, by=None) -> Meeting:
 def copy_meeting(meeting: Meeting, *, by=None) -> Meeting:
     """A draft for the next meeting: the same practical details, crisis, themes and agenda skeleton (titles,
     order, presenters, durations, kinds); no documents, invitations or descriptions."""
-    from django.conf import settings
-
     languages = [code for code, _name in settings.LANGUAGES]
     copy = Meeting(
         format=meeting.format,

@@ -6,7 +6,9 @@ import datetime
 import uuid
 
 from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
@@ -109,8 +111,6 @@ def close_account(person: Person) -> bool:
     Accounts of staff (secretariat or site administrators) are closed the same way; who may do it is the caller's
     rule (the admin lets only site administrators touch staff accounts).
     """
-    from allauth.usersessions.models import UserSession
-
     user = person.user
     if user is None or (not user.is_active and not user.has_usable_password()):
         return False
@@ -152,8 +152,6 @@ def login_address_conflict(person: Person, email: str) -> str | None:
             "email": email,
             "person": other,
         }
-    from allauth.account.models import EmailAddress
-
     accounts = set(User.objects.filter(email__iexact=email).values_list("pk", flat=True))
     accounts |= set(EmailAddress.objects.filter(email__iexact=email).values_list("user_id", flat=True))
     accounts.discard(person.user_id)
@@ -173,8 +171,6 @@ def login_address_conflict(person: Person, email: str) -> str | None:
 def _follow_login_address(user: User, email: str) -> None:
     """Make ``email`` the account's only login address: ``User.email`` and one primary ``EmailAddress`` row
     (verified only if that address was verified before for this account)."""
-    from allauth.account.models import EmailAddress
-
     if user.email != email:
         user.email = email
         user.save(update_fields=["email"])
