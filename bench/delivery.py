@@ -208,7 +208,7 @@ def send(meeting, n: int, server: Server) -> dict:
     """Send the meeting's invitations through the pipeline; timed until the call returns and until the server has
     all ``n``."""
     from meetings import services
-    from meetings.models import MessageStatus, OutgoingMessage
+    from outbox.models import MessageStatus, OutgoingMessage
 
     before = server.count.value
     started = time.perf_counter()
@@ -234,10 +234,10 @@ def django_send_messages(meeting, n: int, server: Server) -> dict:
     """The same messages as the meeting's outbox rows, sent by Django's SMTP backend over one connection."""
     from django.core.mail import get_connection
 
-    from meetings import delivery
-    from meetings.models import OutgoingMessage
+    from outbox.models import OutgoingMessage
+    from outbox.worker import build_email
 
-    emails = [delivery.build_email(row) for row in OutgoingMessage.objects.filter(meeting=meeting).order_by("pk")]
+    emails = [build_email(row) for row in OutgoingMessage.objects.filter(meeting=meeting).order_by("pk")]
     assert len(emails) == n
     size = sum(len(e.message().as_bytes()) for e in emails[:50]) / min(n, 50)
     before = server.count.value

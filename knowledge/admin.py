@@ -8,12 +8,21 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.admin import TabbedTranslationAdmin
+from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from meetings.admin import DocumentForm, NoDeleteInline
+from meetings.admin import (
+    DocumentForm,
+    MeetingAdmin,
+    MeetingAgendaChoicesMixin,
+    MeetingChangeInline,
+    MeetingStep,
+    NoDeleteInline,
+)
+from meetings.models import Meeting
 from members.admin import NoDeleteMixin
 
 from . import services as knowledge
@@ -145,3 +154,46 @@ class NewsItemAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         for item in queryset:
             knowledge.publish_news(item)
         self.message_user(request, gettext("%(n)d news items published.") % {"n": queryset.count()})
+
+
+# --- The meeting's page: its conclusions and its public summary -------------------------------------------------------
+# The meetings app knows nothing of the knowledge base, so the knowledge base extends the meeting's admin: a subclass
+# with the conclusions inline and the "Public summary" button, registered in place of meetings' own.
+
+
+class ConclusionInline(MeetingAgendaChoicesMixin, NoDeleteInline, TranslationStackedInline):
+    model = Conclusion
+    extra = 0
+    fields = ("number", "text", "agenda_item", "themes", "is_public")
+    filter_horizontal = ("themes",)
+
+
+class MeetingWithKnowledgeAdmin(MeetingAdmin):
+    """The meeting's admin with the knowledge base's parts: the conclusions inline, and the public summary's
+    confirmation page (``admin:meetings_meeting_news``, linked from the meeting's page)."""
+
+    # The conclusions come just before the changes told to the invitees.
+    inlines = (
+        *(inline for inline in MeetingAdmin.inlines if inline is not MeetingChangeInline),
+        ConclusionInline,
+        MeetingChangeInline,
+    )
+
+    steps = {
+        **MeetingAdmin.steps,
+        "news": MeetingStep(
+            path="news",
+            title=_("Public summary"),
+            button=_("Prepare"),
+            run=lambda request, meeting: knowledge.draft_news(meeting),
+            done=lambda item: gettext("Edit each language of the summary, then publish it."),
+            next=lambda item: reverse("admin:knowledge_newsitem_change", args=[item.pk]),
+            question=lambda meeting: gettext(
+                "Prepare the public summary from this meeting's records (counts, themes, public conclusions)?"
+            ),
+        ),
+    }
+
+
+admin.site.unregister(Meeting)
+admin.site.register(Meeting, MeetingWithKnowledgeAdmin)

@@ -29,12 +29,10 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
-from knowledge import services as knowledge
-from knowledge.models import Conclusion
 from members.admin import NoDeleteMixin
 from members.models import Person
 
-from . import delivery, exports, services
+from . import exports, services
 from .documents import check_upload
 from .enums import MeetingStatus
 from .models import (
@@ -45,8 +43,6 @@ from .models import (
     Invitation,
     Meeting,
     MeetingChange,
-    MessageStatus,
-    OutgoingMessage,
     ReminderRule,
     SeatAllowance,
     Theme,
@@ -250,13 +246,6 @@ class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
         return False
 
 
-class ConclusionInline(MeetingAgendaChoicesMixin, NoDeleteInline, TranslationStackedInline):
-    model = Conclusion
-    extra = 0
-    fields = ("number", "text", "agenda_item", "themes", "is_public")
-    filter_horizontal = ("themes",)
-
-
 class ReminderRuleInline(admin.TabularInline):
     model = ReminderRule
     extra = 0
@@ -395,17 +384,6 @@ MEETING_STEPS: dict[str, MeetingStep] = {
         ),
         needs_add=True,
     ),
-    "news": MeetingStep(
-        path="news",
-        title=_("Public summary"),
-        button=_("Prepare"),
-        run=lambda request, meeting: knowledge.draft_news(meeting),
-        done=lambda item: gettext("Edit each language of the summary, then publish it."),
-        next=lambda item: reverse("admin:knowledge_newsitem_change", args=[item.pk]),
-        question=lambda meeting: gettext(
-            "Prepare the public summary from this meeting's records (counts, themes, public conclusions)?"
-        ),
-    ),
 }
 
 
@@ -419,6 +397,8 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     autocomplete_fields = ("chair", "host", "crisis")
     filter_horizontal = ("themes",)
     readonly_fields = ("status", "answers", "cancellation_reason", "sequence", "invitations_sent_at")
+    # The buttons that ask for confirmation; an app above meetings may add its own in a subclass (knowledge does).
+    steps = MEETING_STEPS
     fieldsets = (
         (None, {"fields": ("title", "summary", ("status", "answers"), "cancellation_reason", "edited_version")}),
         (
@@ -438,7 +418,6 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         SeatAllowanceInline,
         InvitationInline,
         AttendanceInline,
-        ConclusionInline,
         MeetingChangeInline,
     )
 
@@ -498,7 +477,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         return [
             *(
                 path(f"<int:pk>/{step.path}/", view(self.confirmation_view, name=name), name=f"meetings_meeting_{name}")
-                for name, step in MEETING_STEPS.items()
+                for name, step in self.steps.items()
             ),
             path(
                 "<int:pk>/participants.csv", view(self.participants_csv_view), name="meetings_meeting_participants_csv"
@@ -521,9 +500,9 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         return HttpResponseRedirect(reverse("admin:meetings_meeting_change", args=[meeting.pk]))
 
     def confirmation_view(self, request, pk, *, name: str):
-        """One of ``MEETING_STEPS``: GET shows what it will do; POST does it through the service and goes back to
+        """One of ``self.steps``: GET shows what it will do; POST does it through the service and goes back to
         the meeting (or to what the step made), with the service's refusal as an error message."""
-        step = MEETING_STEPS[name]
+        step = self.steps[name]
         meeting = self._meeting(request, pk)
         if step.needs_add and not self.has_add_permission(request):
             raise PermissionDenied
@@ -746,57 +725,3 @@ class AttendanceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     search_fields = ("person__first_name", "person__last_name")
     list_select_related = ("person", "meeting")
     autocomplete_fields = ("meeting", "person", "invitation")
-
-
-# --- Outbox and reminders ---------------------------------------------------------------------------------------
-
-
-@admin.register(OutgoingMessage)
-class OutgoingMessageAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "kind", "to", "meeting", "language", "status", "attempts", "sent_at", "error")
-    list_filter = ("status", "kind", "language", "meeting")
-    search_fields = ("to", "subject", "person__last_name", "person__email", "key")
-    list_select_related = ("meeting",)
-    date_hierarchy = "created_at"
-    actions = ("send_again",)
-    readonly_fields = [f.name for f in OutgoingMessage._meta.fields]
-    fields = (
-        "kind",
-        "status",
-        "to",
-        "cc",
-        "language",
-        "subject",
-        "meeting",
-        "invitation",
-        "person",
-        "attempts",
-        "last_error",
-        "created_at",
-        "next_attempt_at",
-        "sending_at",
-        "sent_at",
-        "message_id",
-        "key",
-        "body_text",
-    )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("last error"))
-    def error(self, message):
-        return (message.last_error[:80] + "…") if len(message.last_error) > 80 else message.last_error
-
-    @admin.action(description=_("Send the selected failed messages again"), permissions=["view"])
-    def send_again(self, request, queryset):
-        failed = list(queryset.filter(status=MessageStatus.FAILED))
-        for message in failed:
-            delivery.resend(message)
-        self.message_user(request, gettext("%(n)d messages queued again.") % {"n": len(failed)}, messages.SUCCESS)

@@ -7,7 +7,7 @@ links' key), then filled in for each person. A confirmation repeats one person's
 person alone.
 
 ``compose`` is the entry point; it returns a ``Composed`` message (subject, text, HTML, attachments as stored on the
-outbox row). Building and sending the email is ``delivery``'s job.
+outbox row). Queueing it is ``delivery``'s job; building and sending the email, the outbox's.
 """
 
 from __future__ import annotations
@@ -24,18 +24,13 @@ from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from members.models import Person
+from members.services import language_of as language_of  # imported from here by the meetings' pages
+from outbox.models import MessageKind
 
 from . import calendar, links
-from .models import Document, Invitation, Meeting, MessageKind
+from .agenda import planned_agenda
+from .models import Document, Invitation, Meeting
 from .visibility import visibilities_for
-
-LANGUAGES = {code for code, _name in settings.LANGUAGES}
-
-
-def language_of(person: Person) -> str:
-    """The language ``person`` reads their mail in: their preference when the site offers it, else English."""
-    return person.preferred_language if person.preferred_language in LANGUAGES else "en"
 
 
 def site_url(path: str) -> str:
@@ -119,8 +114,6 @@ def shape(kind: str, invitation: Invitation) -> tuple:
 
 
 def _context(invitation, *, urls: dict[str, str], shared: dict, **extra) -> dict:
-    from .services import planned_agenda
-
     meeting = invitation.meeting
     if "agenda" not in shared:
         shared["agenda"] = planned_agenda(meeting)

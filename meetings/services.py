@@ -21,8 +21,11 @@ from django.utils.translation import gettext_lazy
 from members.enums import OrganisationKind, Participation, Role
 from members.models import Country, Mandate, Person
 from members.services import presidency_on
+from outbox.services import handing_over_in_steps
 
 from . import delivery
+from .agenda import AgendaEntry as AgendaEntry  # the agenda's reading is imported from here too
+from .agenda import planned_agenda as planned_agenda
 from .enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence
 from .models import (
     DEFAULT_REMINDERS,
@@ -279,21 +282,6 @@ def invite_network(meeting: Meeting, *, by=None) -> list[Invitation]:
     return invitations
 
 
-def assistants_for(people: list[Person], *, on: datetime.date) -> dict[int, list[Person]]:
-    """Each person's assistants on a day (assistants of the person's organisation, by person id): they are copied
-    on the person's invitations. One query for any number of people."""
-    by_organisation: dict[int, dict[int, Person]] = {}
-    mandates = (
-        Mandate.objects.active_on(on)
-        .filter(organisation_id__in={p.organisation_id for p in people}, role=Role.ASSISTANT, person__is_active=True)
-        .select_related("person")
-        .order_by("pk")
-    )
-    for mandate in mandates:
-        by_organisation.setdefault(mandate.organisation_id, {})[mandate.person_id] = mandate.person
-    return {p.pk: [a for a in by_organisation.get(p.organisation_id, {}).values() if a.pk != p.pk] for p in people}
-
-
 @transaction.atomic
 def withdraw_invitation(invitation: Invitation, *, notify: bool = True) -> None:
     """Take an invitation back without deleting it (the history stays); it no longer holds a seat. ``notify``:
@@ -362,7 +350,7 @@ def send_invitations(meeting: Meeting) -> int:
     twice, see ``delivery.queue``). Inside a caller's transaction, everything commits with it."""
     sent = 0
     forms: dict = {}  # rendered once for all the batches, unless the meeting changes in between
-    with delivery.handing_over_in_steps():
+    with handing_over_in_steps():
         while True:
             count, more = _send_batch(meeting, done=sent, forms=forms)
             sent += count
@@ -693,34 +681,6 @@ def copy_meeting(meeting: Meeting) -> Meeting:
 
 
 # --- Reading ------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AgendaEntry:
-    item: AgendaItem
-    number: str
-    depth: int
-    starts_at: datetime.datetime  # in the meeting's time zone
-
-
-def planned_agenda(meeting: Meeting, items=None) -> list[AgendaEntry]:
-    """The agenda in order, numbered (1, 1.1, …), each item with its planned start: the meeting's start plus the
-    durations of the items before it (a main item's own minutes come before its sub-items)."""
-    items = list(items if items is not None else meeting.agenda_items.all())
-    mains = sorted((i for i in items if i.parent_id is None), key=lambda i: (i.position, i.pk))
-    children: dict[int, list[AgendaItem]] = {}
-    for item in items:
-        if item.parent_id is not None:
-            children.setdefault(item.parent_id, []).append(item)
-    clock = meeting.local_start
-    entries: list[AgendaEntry] = []
-    for n, main in enumerate(mains, start=1):
-        entries.append(AgendaEntry(main, str(n), 0, clock))
-        clock += datetime.timedelta(minutes=main.duration_minutes)
-        for m, child in enumerate(sorted(children.get(main.pk, []), key=lambda i: (i.position, i.pk)), start=1):
-            entries.append(AgendaEntry(child, f"{n}.{m}", 1, clock))
-            clock += datetime.timedelta(minutes=child.duration_minutes)
-    return entries
 
 
 ANSWER_COUNTS = ("invited", "accepted", "declined", "delegated", "pending")

@@ -16,6 +16,12 @@ from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
 
+from outbox.models import MessageKind
+from outbox.services import new_message, store_single
+
+from .models import Person, User
+from .services import language_of
+
 logger = logging.getLogger(__name__)
 
 
@@ -27,8 +33,6 @@ class AccountAdapter(DefaultAccountAdapter):
         """A reset link goes only to an active person of the registry with an active account, at the registry's
         address. For any other address nothing is sent, and the page answers the same (``ACCOUNT_PREVENT_ENUMERATION``;
         ``ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS`` is off, so an unknown address gets no mail either)."""
-        from members.models import Person
-
         person = Person.objects.filter(user=user, is_active=True, user__is_active=True).first()
         if person is None or person.email.lower() != email.strip().lower():
             logger.info("Password reset not sent: the address is no active member's login.")
@@ -38,10 +42,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Write the message to the outbox, in the language of the person the address belongs to. An address that
         is no active account's gets nothing (allauth would otherwise write to any address typed into a form)."""
-        from meetings.delivery import language_of, outbox_message, store_single
-        from meetings.models import MessageKind
-        from members.models import Person, User
-
         if not User.objects.filter(email__iexact=email, is_active=True).exists():
             logger.info("Account email %s not sent: the address is no active account's.", template_prefix)
             return
@@ -53,7 +53,7 @@ class AccountAdapter(DefaultAccountAdapter):
             message = self.render_mail(template_prefix, email, ctx)
         html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
         store_single(
-            outbox_message(
+            new_message(
                 key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
                 kind=MessageKind.ACCOUNT,
                 person=person,

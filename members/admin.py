@@ -239,7 +239,8 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     # some other account by hand would give them a login that is not theirs.
     readonly_fields = ("user",)
     inlines = [PersonMandateInline]
-    actions = ["send_access", "close_account", "deactivate", "reactivate", "export_data", "erase_data"]
+    # network/admin.py adds the privacy actions (export and erasure span the apps).
+    actions = ["send_access", "close_account", "deactivate", "reactivate"]
     fieldsets = (
         (None, {"fields": ("first_name", "last_name", "title", "organisation", "is_active")}),
         (_("Contact"), {"fields": ("email", "phone", "preferred_language", "time_zone", "wants_reminders")}),
@@ -367,50 +368,6 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     def close_account(self, request, queryset):
         closed = sum(services.close_account(person) for person in self._manageable(request, queryset))
         self.message_user(request, ngettext("%d portal account closed.", "%d portal accounts closed.", closed) % closed)
-
-    @admin.action(description=_("Export the selected people's personal data (JSON)"), permissions=["view"])
-    def export_data(self, request, queryset):
-        import json
-
-        from django.http import HttpResponse
-
-        from .privacy import export_person
-
-        data = [export_person(person) for person in queryset.select_related("organisation__country", "user")]
-        response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
-        response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
-        return response
-
-    @admin.action(
-        description=_("Erase the selected people's personal data (keeps the anonymised history)"),
-        permissions=["change"],
-    )
-    def erase_data(self, request, queryset):
-        from django.template.response import TemplateResponse
-
-        from .privacy import erase_person
-
-        queryset = self._manageable(request, queryset)
-        if not queryset.exists():
-            return None
-        if request.POST.get("confirm") == "yes":
-            count = 0
-            for person in queryset:
-                erase_person(person)
-                count += 1
-            self.message_user(request, ngettext("%d person erased.", "%d people erased.", count) % count)
-            return None
-        return TemplateResponse(
-            request,
-            "admin/members/person/erase_confirm.html",
-            {
-                **self.admin_site.each_context(request),
-                "opts": self.model._meta,
-                "people": queryset,
-                "title": _("Erase personal data"),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-            },
-        )
 
     @admin.action(description=_("Reactivate the selected people"), permissions=["change"])
     def reactivate(self, request, queryset):

@@ -2,11 +2,17 @@ from __future__ import annotations
 
 import time
 
+from allauth.mfa.models import Authenticator
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseForbidden
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from .identity import person_of
+
+ALLOWED_WITHOUT_2FA = ("/accounts/", "/static/", "/healthz", "/i18n/", "/answer/")
 
 
 class IdleSessionMiddleware:
@@ -25,8 +31,6 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         response = self.get_response(request)
         session = getattr(request, "session", None)
         if session is None or not session.accessed or session.is_empty():
@@ -50,8 +54,6 @@ class PersonLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from .identity import person_of
-
         user = getattr(request, "user", None)
         request.person = None
         if user is not None and user.is_authenticated:
@@ -146,8 +148,6 @@ def _two_factor_known(request) -> bool:
 
 
 def has_two_factor(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_pk_to_url_str
+from allauth.usersessions.models import UserSession
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
+
+from outbox.models import MessageKind
+from outbox.services import new_message, store_single
 
 from .enums import Role
 from .models import Country, Mandate, Organisation, Person, Presidency, User
 from .signals import person_left
+
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
 @transaction.atomic
@@ -95,8 +111,6 @@ def close_account(person: Person) -> bool:
     Accounts of staff (secretariat or site administrators) are closed the same way; who may do it is the caller's
     rule (the admin lets only site administrators touch staff accounts).
     """
-    from allauth.usersessions.models import UserSession
-
     user = person.user
     if user is None or (not user.is_active and not user.has_usable_password()):
         return False
@@ -138,8 +152,6 @@ def login_address_conflict(person: Person, email: str) -> str | None:
             "email": email,
             "person": other,
         }
-    from allauth.account.models import EmailAddress
-
     accounts = set(User.objects.filter(email__iexact=email).values_list("pk", flat=True))
     accounts |= set(EmailAddress.objects.filter(email__iexact=email).values_list("user_id", flat=True))
     accounts.discard(person.user_id)
@@ -159,8 +171,6 @@ def login_address_conflict(person: Person, email: str) -> str | None:
 def _follow_login_address(user: User, email: str) -> None:
     """Make ``email`` the account's only login address: ``User.email`` and one primary ``EmailAddress`` row
     (verified only if that address was verified before for this account)."""
-    from allauth.account.models import EmailAddress
-
     if user.email != email:
         user.email = email
         user.save(update_fields=["email"])
@@ -256,7 +266,7 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "knowledge.lessoncomment": ("add", "change", "view"),
     "knowledge.lessonattachment": ("add", "change", "view"),
     # The outbox: read, and send failed messages again
-    "meetings.outgoingmessage": ("view",),
+    "outbox.outgoingmessage": ("view",),
 }
 
 
@@ -273,9 +283,6 @@ def ensure_secretariat_group():
     """Create or refresh the "Secretariat" group so that it holds exactly ``SECRETARIAT_PERMISSIONS`` (any other
     permission it was given is taken away). Permissions of models not migrated yet are skipped; the group is
     refreshed after every ``migrate`` (members/apps.py), so they join it then. Returns the group."""
-    from django.contrib.auth.models import Group, Permission
-    from django.db.models import Q
-
     group, _created = Group.objects.get_or_create(name=SECRETARIAT_GROUP)
     wanted = Q(pk__in=[])
     for name in secretariat_permission_names():
@@ -322,22 +329,14 @@ def open_account(person: Person, *, staff: bool = False):
 
 
 @transaction.atomic
+def language_of(person: Person) -> str:
+    """The language ``person`` reads their mail in: their preference when the site offers it, else English."""
+    return person.preferred_language if person.preferred_language in LANGUAGES else "en"
+
+
 def send_access_link(person: Person, *, staff: bool = False) -> None:
     """Open the person's portal account if needed and email them a link to set their password (valid for
     ``PASSWORD_RESET_TIMEOUT``), in their language, through the outbox."""
-    import uuid
-
-    from allauth.account.forms import default_token_generator
-    from allauth.account.utils import user_pk_to_url_str
-    from django.conf import settings
-    from django.template.loader import render_to_string
-    from django.urls import reverse
-    from django.utils import translation
-    from django.utils.translation import gettext
-
-    from meetings.delivery import language_of, outbox_message, store_single
-    from meetings.models import MessageKind
-
     user = open_account(person, staff=staff)
     path = reverse(
         "account_reset_password_from_key",
@@ -356,7 +355,7 @@ def send_access_link(person: Person, *, staff: bool = False) -> None:
         text = render_to_string("email/access.txt", context)
         html = render_to_string("email/access.html", context)
     store_single(
-        outbox_message(
+        new_message(
             key=f"access:{person.pk}:{uuid.uuid4().hex}",
             kind=MessageKind.ACCOUNT,
             person=person,

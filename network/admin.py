@@ -6,11 +6,17 @@ Imported by the admin's autodiscovery after django.contrib.auth, allauth and dja
 
 from __future__ import annotations
 
+import json
+
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.usersessions.models import UserSession
 from django.contrib import admin
 from django.contrib.auth.models import Group
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_celery_beat.models import (
     ClockedSchedule,
     CrontabSchedule,
@@ -19,7 +25,10 @@ from django_celery_beat.models import (
     SolarSchedule,
 )
 
+from members.admin import PersonAdmin
 from members.admin_roles import SiteAdministratorOnly, guard_site_administrator_admins
+
+from .privacy import erase_person, export_person
 
 # Login addresses follow the registry (Person.email); sessions, authenticators, groups and the scheduler are the
 # site administrator's.
@@ -86,3 +95,45 @@ class UserSessionAdmin(SiteAdministratorOnly, admin.ModelAdmin):
 if admin.site.is_registered(UserSession):
     admin.site.unregister(UserSession)
 admin.site.register(UserSession, UserSessionAdmin)
+
+
+# --- Privacy: the person's page gets the buttons of export and erasure (they span the apps, see privacy.py) ----------
+
+
+@admin.action(description=_("Export the selected people's personal data (JSON)"), permissions=["view"])
+def export_data(modeladmin, request, queryset):
+    data = [export_person(person) for person in queryset.select_related("organisation__country", "user")]
+    response = HttpResponse(json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json")
+    response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
+    return response
+
+
+@admin.action(
+    description=_("Erase the selected people's personal data (keeps the anonymised history)"),
+    permissions=["change"],
+)
+def erase_data(modeladmin, request, queryset):
+    queryset = modeladmin._manageable(request, queryset)
+    if not queryset.exists():
+        return None
+    if request.POST.get("confirm") == "yes":
+        count = 0
+        for person in queryset:
+            erase_person(person)
+            count += 1
+        modeladmin.message_user(request, ngettext("%d person erased.", "%d people erased.", count) % count)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/members/person/erase_confirm.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "people": queryset,
+            "title": _("Erase personal data"),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+PersonAdmin.actions = [*PersonAdmin.actions, export_data, erase_data]

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "meetings",
     "knowledge",
     "portal",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -189,7 +190,7 @@ if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     # Embedded default: every message really goes out, as one .eml file per message in MAIL_DIR.
-    EMAIL_BACKEND = "network.lib.mail.EmlFolderBackend"
+    EMAIL_BACKEND = "outbox.backends.EmlFolderBackend"
 
 
 # --- Languages and time ----------------------------------------------------------------------------------------

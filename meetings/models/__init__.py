@@ -9,20 +9,10 @@ from .meetings import (
     SeatAllowance,
     Theme,
 )
-from .outbox import (
-    DEFAULT_REMINDERS,
-    MessageKind,
-    MessageStatus,
-    OutgoingMessage,
-    ReminderKind,
-    ReminderRule,
-)
+from .reminders import DEFAULT_REMINDERS, ReminderKind, ReminderRule
 
 __all__ = [
     "DEFAULT_REMINDERS",
-    "MessageKind",
-    "MessageStatus",
-    "OutgoingMessage",
     "ReminderKind",
     "ReminderRule",
     "AgendaItem",

@@ -13,11 +13,12 @@ from django.urls import reverse
 
 from knowledge import services as knowledge
 from knowledge.models import Action, ActionStatus, ActionUpdate, LessonAttachment, LessonLearned, Minutes, NewsItem
-from meetings.models import Meeting, OutgoingMessage
+from meetings.models import Meeting
 from members.enums import Participation
 from members.models import Country, Person
 from members.services import open_account
 from network.lib.richtext import sanitize
+from outbox.models import OutgoingMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -348,8 +348,8 @@ def _answer_path(invitation) -> str:
 
 @BEFORE
 def test_a_post_through_an_erased_persons_link_stores_nothing_and_sends_nothing(network, client):
-    from meetings.models import OutgoingMessage
-    from members.privacy import erase_person
+    from network.privacy import erase_person
+    from outbox.models import OutgoingMessage
 
     invitation = _sent_invitation(network["directors"]["FR"])
     erase_person(network["directors"]["FR"])
@@ -367,8 +367,8 @@ def test_a_post_through_an_erased_persons_link_stores_nothing_and_sends_nothing(
 
 @BEFORE
 def test_erasing_a_person_withdraws_their_invitations_without_writing_to_them(network):
-    from meetings.models import OutgoingMessage
-    from members.privacy import erase_person
+    from network.privacy import erase_person
+    from outbox.models import OutgoingMessage
 
     invitation = _sent_invitation(network["directors"]["FR"])
     rows = OutgoingMessage.objects.count()
@@ -382,8 +382,8 @@ def test_erasing_a_person_withdraws_their_invitations_without_writing_to_them(ne
 
 @BEFORE
 def test_deactivating_a_person_withdraws_open_invitations_and_cancels_them_in_their_calendar(network):
-    from meetings.models import OutgoingMessage
     from members.services import deactivate_person
+    from outbox.models import OutgoingMessage
 
     person = network["directors"]["FR"]
     invitation = _sent_invitation(person)

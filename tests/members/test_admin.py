@@ -241,8 +241,8 @@ def test_closing_twice_or_without_an_account_closes_nothing(staff_client, networ
 
 
 def test_a_closed_account_is_opened_again_by_sending_an_access_link(staff_client, network):
-    from meetings.models import OutgoingMessage
     from members.services import close_account
+    from outbox.models import OutgoingMessage
 
     user = _director_with_account(network)
     close_account(network)
@@ -266,7 +266,7 @@ def _colleague():
 
 
 def test_secretariat_cannot_send_links_close_deactivate_or_erase_a_staff_account(staff_client, network):
-    from meetings.models import OutgoingMessage
+    from outbox.models import OutgoingMessage
 
     colleague = _colleague()
     user = colleague.user

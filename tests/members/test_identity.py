@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from meetings.models import OutgoingMessage
 from members import services
 from members.models import Person, User
 from members.resources import PersonResource
+from outbox.models import OutgoingMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db

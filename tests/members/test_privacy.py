@@ -12,10 +12,11 @@ from django.utils import timezone
 
 from meetings import services
 from meetings.enums import Answer
-from meetings.models import Invitation, OutgoingMessage
+from meetings.models import Invitation
 from members.models import Person
-from members.privacy import erase_person, export_person
 from members.services import open_account
+from network.privacy import erase_person, export_person
+from outbox.models import OutgoingMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -49,9 +49,9 @@ def world(db):
 
     from knowledge.models import Action, Conclusion, LessonLearned, Minutes, NewsItem
     from meetings.enums import MeetingStatus
-    from meetings.models import Attendance, Crisis, OutgoingMessage, Theme
-    from meetings.models.outbox import MessageKind
+    from meetings.models import Attendance, Crisis, Theme
     from members.models import Presidency
+    from outbox.models import MessageKind, OutgoingMessage
 
     superuser = User.objects.create_superuser(email="admin@example.org", password="correct horse battery staple")
     factories.enable_two_factor(superuser)
@@ -80,7 +80,7 @@ def world(db):
         ),
         CrontabSchedule: CrontabSchedule.objects.create(minute="0", hour="3"),
         IntervalSchedule: interval,
-        PeriodicTask: PeriodicTask.objects.create(name="sweep", task="meetings.tasks.sweep", interval=interval),
+        PeriodicTask: PeriodicTask.objects.create(name="sweep", task="network.tasks.sweep_outbox", interval=interval),
         SolarSchedule: SolarSchedule.objects.create(event="sunrise", latitude=50.85, longitude=4.35),
         Authenticator: Authenticator.objects.get(user=secretariat),
         User: director.user,
@@ -204,6 +204,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "app_list:meetings": (200, 200),
     "app_list:members": (200, 200),
     "app_list:mfa": (200, 404),
+    "app_list:outbox": (200, 200),
     "app_list:usersessions": (200, 404),
     "autocomplete": (403, 403),
     "autocomplete:members.person.organisation": (200, 200),
@@ -289,12 +290,12 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "knowledge_newsitem_history": (200, 200),
     "knowledge_newsitem_object": (302, 302),
     "knowledge_newsitem_simple_history": (200, 200),
-    "meetings_outgoingmessage_add": (403, 403),
-    "meetings_outgoingmessage_change": (200, 200),
-    "meetings_outgoingmessage_changelist": (200, 200),
-    "meetings_outgoingmessage_delete": (403, 403),
-    "meetings_outgoingmessage_history": (200, 200),
-    "meetings_outgoingmessage_object": (302, 302),
+    "outbox_outgoingmessage_add": (403, 403),
+    "outbox_outgoingmessage_change": (200, 200),
+    "outbox_outgoingmessage_changelist": (200, 200),
+    "outbox_outgoingmessage_delete": (403, 403),
+    "outbox_outgoingmessage_history": (200, 200),
+    "outbox_outgoingmessage_object": (302, 302),
     "meetings_theme_add": (200, 200),
     "meetings_theme_change": (200, 200),
     "meetings_theme_changelist": (200, 200),
@@ -668,7 +669,6 @@ SECRETARIAT_PERMISSIONS = [
     "meetings.view_invitation",
     "meetings.view_meeting",
     "meetings.view_meetingchange",
-    "meetings.view_outgoingmessage",
     "meetings.view_reminderrule",
     "meetings.view_seatallowance",
     "meetings.view_theme",
@@ -690,6 +690,7 @@ SECRETARIAT_PERMISSIONS = [
     "members.view_organisation",
     "members.view_person",
     "members.view_presidency",
+    "outbox.view_outgoingmessage",
 ]
 
 

@@ -1,6 +1,7 @@
-"""A database made by the code before the knowledge base left the meetings app (with the demo loaded) migrates to
-the new layout with every row kept: same tables, same counts, same history, content types and permissions that
-follow the moved models, and the lesson search still working on the same index.
+"""A database made by the code before the knowledge base and the outbox left the meetings app (with the demo loaded)
+migrates to the new layout with every row kept: same tables, same counts, same history, content types and permissions
+that follow the moved models, beat's jobs under their tasks' new names, and the lesson search still working on the
+same index.
 
 The "before" is main at the pinned commit below, taken with `git archive` from this clone's history and run with
 the same Python against a fresh PostgreSQL database; then this tree's `manage.py migrate` runs on that database.
@@ -26,20 +27,27 @@ pytestmark = [pytest.mark.postgres]
 # main just before the apps were re-drawn (issue 17, item 4, phase A).
 BEFORE = "1a83db4da7fad51440ba802a23253758ca76cd63"
 
+# Each moved model (its table keeps the name meetings_<model>) and the app it moved to.
 MOVED_MODELS = {
-    "action",
-    "actionupdate",
-    "conclusion",
-    "lessonattachment",
-    "lessoncomment",
-    "lessonlearned",
-    "minutes",
-    "newsitem",
-    "historicalaction",
-    "historicalconclusion",
-    "historicallessonlearned",
-    "historicalminutes",
-    "historicalnewsitem",
+    **dict.fromkeys(
+        (
+            "action",
+            "actionupdate",
+            "conclusion",
+            "lessonattachment",
+            "lessoncomment",
+            "lessonlearned",
+            "minutes",
+            "newsitem",
+            "historicalaction",
+            "historicalconclusion",
+            "historicallessonlearned",
+            "historicalminutes",
+            "historicalnewsitem",
+        ),
+        "knowledge",
+    ),
+    "outgoingmessage": "outbox",
 }
 # Rows that migrating is expected to add: the migrations written since that commit.
 NEW_MIGRATIONS = {
@@ -51,6 +59,9 @@ NEW_MIGRATIONS = {
     ("knowledge", "0001_initial"),
     ("knowledge", "0002_content_types"),
     ("knowledge", "0003_single_line_titles"),
+    ("meetings", "0009_outbox_moves_out"),
+    ("outbox", "0001_initial"),
+    ("outbox", "0002_content_types"),
 }
 
 
@@ -115,6 +126,11 @@ def _content_types(cursor) -> dict[str, tuple[int, str]]:
     return {model: (pk, app_label) for model, pk, app_label in cursor.fetchall()}
 
 
+def _periodic_tasks(cursor) -> dict[str, str]:
+    cursor.execute("SELECT name, task FROM django_celery_beat_periodictask")
+    return dict(cursor.fetchall())
+
+
 def _secretariat_permissions(cursor) -> set[tuple[int, str, str]]:
     cursor.execute(
         "SELECT p.id, ct.app_label, p.codename FROM auth_group g "
@@ -167,6 +183,20 @@ def test_a_database_of_the_old_layout_with_the_demo_migrates_with_every_row_kept
             "WHERE ct.app_label = 'meetings' AND ct.model = 'lessonlearned' AND u.is_staff "
             "ORDER BY l.id, u.id LIMIT 1"
         )
+        # An outbox row and an admin log entry about it (the demo sends nothing).
+        cursor.execute(
+            'INSERT INTO meetings_outgoingmessage (key, kind, "to", cc, language, subject, body_text, body_html, '
+            "attachments, message_id, status, attempts, last_error, created_at, person_id) "
+            "SELECT 'account:test', 'account', email, '[]', 'en', 'Access', 'Text', '', '[]', '<1@example.org>', "
+            "'sent', 1, '', now(), id FROM members_person ORDER BY id LIMIT 1"
+        )
+        cursor.execute(
+            "INSERT INTO django_admin_log (action_time, object_id, object_repr, action_flag, change_message, "
+            "content_type_id, user_id) SELECT now(), m.id::text, 'a message', 2, '[]', ct.id, u.id "
+            "FROM meetings_outgoingmessage m, django_content_type ct, members_user u "
+            "WHERE ct.app_label = 'meetings' AND ct.model = 'outgoingmessage' AND u.is_staff "
+            "ORDER BY m.id, u.id LIMIT 1"
+        )
         # The demo writes no minutes and no comments: one of each, so those tables are carried over non-empty too.
         cursor.execute(
             "INSERT INTO meetings_minutes (meeting_id, text, text_en, status) "
@@ -181,6 +211,7 @@ def test_a_database_of_the_old_layout_with_the_demo_migrates_with_every_row_kept
         history_before = _history(cursor)
         types_before = _content_types(cursor)
         permissions_before = _secretariat_permissions(cursor)
+        tasks_before = _periodic_tasks(cursor)
         cursor.execute("SELECT app, name FROM django_migrations")
         migrations_before = set(cursor.fetchall())
         cursor.execute("SELECT id, title_en FROM meetings_lessonlearned WHERE title_en <> '' ORDER BY id LIMIT 1")
@@ -200,11 +231,12 @@ def test_a_database_of_the_old_layout_with_the_demo_migrates_with_every_row_kept
         history_after = _history(cursor)
         types_after = _content_types(cursor)
         permissions_after = _secretariat_permissions(cursor)
+        tasks_after = _periodic_tasks(cursor)
         cursor.execute("SELECT app, name FROM django_migrations")
         migrations_after = set(cursor.fetchall())
         cursor.execute(
             "SELECT ct.app_label, ct.model FROM django_admin_log e "
-            "JOIN django_content_type ct ON ct.id = e.content_type_id"
+            "JOIN django_content_type ct ON ct.id = e.content_type_id ORDER BY e.id"
         )
         log_entries = cursor.fetchall()
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'meetings_lesson_search_gin'")
@@ -222,14 +254,25 @@ def test_a_database_of_the_old_layout_with_the_demo_migrates_with_every_row_kept
         "django_celery_beat_periodictask": counts_before["django_celery_beat_periodictask"] - 1,
     }
     assert history_after == history_before
-    assert types_after == {model: (pk, "knowledge") for model, (pk, _app_label) in types_before.items()}
-    # The moved models' permissions follow their content types; those of history models are no longer granted.
+    assert types_after == {model: (pk, MOVED_MODELS[model]) for model, (pk, _app_label) in types_before.items()}
+    # The moved models' permissions follow their content types; the group keeps those of its fixed list (no more
+    # history models, only reading the outbox).
+    granted = set(secretariat_permission_names())
     assert permissions_after == {
-        (pk, "knowledge", codename)
+        (pk, MOVED_MODELS[codename.split("_", 1)[1]], codename)
         for pk, _app_label, codename in permissions_before
-        if not codename.split("_", 1)[1].startswith("historical")
+        if f"{MOVED_MODELS[codename.split('_', 1)[1]]}.{codename}" in granted
     }
-    assert log_entries == [("knowledge", "lessonlearned")]
+    assert ("outbox", "view_outgoingmessage") in {(app, codename) for _pk, app, codename in permissions_after}
+    assert log_entries == [("knowledge", "lessonlearned"), ("outbox", "outgoingmessage")]
+    # Beat's jobs keep their schedules under the tasks' new names; the page cache's job is gone.
+    assert tasks_after == {
+        **{name: task for name, task in tasks_before.items() if task != "members.tasks.forget_kept_pages"},
+        "Sweep the outbox": "network.tasks.sweep_outbox",
+        "Send due reminders": "network.tasks.send_due_reminders",
+        "Delete old outbox bodies": "network.tasks.purge_outbox",
+    }
+    assert tasks_before["Sweep the outbox"] == "meetings.tasks.sweep_outbox"
     assert len(search_index) == 1
 
     word = max(lesson_title.split(), key=len).strip(".,:;()«»\"'")

@@ -21,10 +21,10 @@ from knowledge import services as knowledge
 from knowledge.models import Action, Conclusion, LessonLearned, LessonStatus
 from meetings.enums import Answer, AttendanceMode, MeetingStatus, Visibility
 from meetings.models import AgendaItem, Crisis, Document, Meeting, Theme
-from meetings.models.outbox import MessageKind, OutgoingMessage
 from members.enums import Role
 from members.models import Notice
 from members.services import open_account
+from outbox.models import MessageKind, OutgoingMessage
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -196,7 +196,7 @@ PAGES = [
     _page("admin meetings", "staff", lambda net: reverse("admin:meetings_meeting_changelist")),
     _page("admin people", "staff", lambda net: reverse("admin:members_person_changelist")),
     _page("admin invitations", "staff", lambda net: reverse("admin:meetings_invitation_changelist")),
-    _page("admin outbox", "staff", lambda net: reverse("admin:meetings_outgoingmessage_changelist")),
+    _page("admin outbox", "staff", lambda net: reverse("admin:outbox_outgoingmessage_changelist")),
     _page("admin lessons", "staff", lambda net: reverse("admin:knowledge_lessonlearned_changelist")),
 ]
 

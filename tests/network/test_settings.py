@@ -83,10 +83,10 @@ def test_embedded_default_runs_on_sqlite_without_redis_and_mail_lands_in_a_folde
 
 
 def test_on_the_embedded_default_invitations_go_through_the_outbox_into_the_mail_folder(tmp_path):
-    """The outbox's own SQL (claiming a row, recording it as sent) and the written messages, on SQLite."""
+    """The outbox's claim and record (ORM updates) and the written messages, on SQLite."""
     env = embedded(tmp_path)
     script = (
-        "from tests import factories; from meetings import services; from meetings.models import OutgoingMessage;"
+        "from tests import factories; from meetings import services; from outbox.models import OutgoingMessage;"
         "meeting = factories.meeting();"
         "[factories.invitation(meeting, factories.director()) for _ in range(3)];"
         "print(services.send_invitations(meeting));"

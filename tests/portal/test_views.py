@@ -11,10 +11,11 @@ from django.urls import reverse
 
 from meetings import services
 from meetings.enums import Answer, Visibility
-from meetings.models import Document, OutgoingMessage
+from meetings.models import Document
 from members.enums import OrganisationKind, Role
 from members.models import Person, User
 from members.services import deactivate_person, open_account, send_access_link
+from outbox.models import OutgoingMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db

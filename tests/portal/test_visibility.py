@@ -30,11 +30,12 @@ from knowledge.models import (
 )
 from meetings import services
 from meetings.enums import Answer, MeetingStatus, Visibility
-from meetings.models import Document, OutgoingMessage
+from meetings.models import Document
 from members.enums import OrganisationKind, Role
 from members.models import Presidency
-from members.privacy import erase_person
 from members.services import deactivate_person, open_account
+from network.privacy import erase_person
+from outbox.models import OutgoingMessage
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from knowledge import demo as knowledge_demo
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
 from meetings import demo as meetings_demo
 from meetings.models import Invitation, Meeting
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = members_demo.load()
             created.update(meetings_demo.load())
-            created.update(meetings_demo.load_knowledge())
+            created.update(knowledge_demo.load())
             logins = self._accounts()
 
         totals = {

@@ -24,10 +24,10 @@ from knowledge import services as knowledge
 from knowledge.models import Action, Conclusion, LessonLearned, LessonStatus, Phase
 from meetings.enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus
 from meetings.models import AgendaItem, Crisis, Invitation, Meeting, Theme
-from meetings.models.outbox import MessageKind, MessageStatus, OutgoingMessage
 from members.enums import OrganisationKind, Participation, Role
 from members.iso3166 import ALPHA_2
 from members.models import Country, Mandate, Organisation, Person
+from outbox.models import MessageKind, MessageStatus, OutgoingMessage
 
 BATCH = 5000
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")

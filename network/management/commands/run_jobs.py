@@ -5,8 +5,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from knowledge import services as knowledge
-from meetings import delivery
+from network.tasks import send_reminders
+from outbox.worker import deliver_due
 
 
 class Command(BaseCommand):
@@ -18,8 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, once, **options):
         while True:
-            reminders = delivery.send_due_reminders() + knowledge.send_action_reminders()
-            sent = delivery.deliver_due()
+            reminders = send_reminders()
+            sent = deliver_due()
             if reminders or sent or once:
                 self.stdout.write(f"{reminders} reminders queued, {sent} messages delivered.")
             if once:

@@ -2,7 +2,7 @@
 
 Celery runs eagerly here (the test settings); the hand-over after commit is run with
 ``django_capture_on_commit_callbacks(execute=True)``. The real worker is exercised in
-``tests/meetings/test_delivery_integration.py``.
+``tests/outbox/test_delivery_integration.py``.
 """
 
 import pytest

@@ -13,10 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from meetings import delivery, mailmerge, services
-from meetings.models import (
-    MessageKind,
-    OutgoingMessage,
-)
+from outbox.models import MessageKind, OutgoingMessage
 from tests import factories
 from tests.factories import BRUSSELS
 

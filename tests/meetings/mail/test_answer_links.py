@@ -11,12 +11,8 @@ from django.test import Client
 
 from meetings import links, services
 from meetings.enums import Answer
-from meetings.models import (
-    Invitation,
-    MessageKind,
-    MessageStatus,
-    OutgoingMessage,
-)
+from meetings.models import Invitation
+from outbox.models import MessageKind, MessageStatus, OutgoingMessage
 from tests import factories
 from tests.helpers import form_data
 from tests.meetings.mail.messages import (

@@ -12,11 +12,8 @@ from django.urls import reverse
 
 from meetings import delivery, services
 from meetings.enums import Answer, Visibility
-from meetings.models import (
-    Document,
-    MessageKind,
-    OutgoingMessage,
-)
+from meetings.models import Document
+from outbox.models import MessageKind, OutgoingMessage
 from tests import factories
 from tests.meetings.mail.messages import (
     SITE,

@@ -9,15 +9,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from meetings import delivery, services
+from meetings import delivery, mailmerge, services
 from meetings.enums import MeetingStatus
-from meetings.models import (
-    Invitation,
-    Meeting,
-    MessageKind,
-    MessageStatus,
-    OutgoingMessage,
-)
+from meetings.models import Invitation, Meeting
+from outbox import services as outbox
+from outbox.models import MessageKind, MessageStatus, OutgoingMessage
 from tests import factories
 from tests.meetings.mail.messages import (
     send,
@@ -183,3 +179,42 @@ def test_send_invitations_command_explains_a_bad_meeting_id():
         call_command("send_invitations", str(draft.pk))
     assert str(nobody.value) == "Nobody is invited yet: invite the network first."
     assert not OutgoingMessage.objects.exists()
+
+
+# --- A message that cannot be composed ----------------------------------------------------------------------------
+
+
+def test_a_message_that_cannot_be_composed_is_stored_failed_with_the_reason_and_the_others_go(
+    sink, django_capture_on_commit_callbacks, monkeypatch
+):
+    meeting = factories.meeting()
+    people = [factories.director(email=f"dg{n}@crisis.example") for n in range(3)]
+    for person in people:
+        factories.invitation(meeting, person)
+    compose = mailmerge.compose
+
+    def failing_for_the_second(kind, invitation, **kwargs):
+        if invitation.person.email == "dg1@crisis.example":
+            raise KeyError("agenda")  # a template or data fault that only this message meets
+        return compose(kind, invitation, **kwargs)
+
+    monkeypatch.setattr(delivery, "compose", failing_for_the_second)
+    assert send(meeting, django_capture_on_commit_callbacks) == 3
+
+    rows = OutgoingMessage.objects.order_by("to")
+    assert list(rows.values_list("to", "status", "attempts", "last_error")) == [
+        ("dg0@crisis.example", MessageStatus.SENT, 1, ""),
+        ("dg1@crisis.example", MessageStatus.FAILED, 0, "Could not be composed: KeyError: 'agenda'"),
+        ("dg2@crisis.example", MessageStatus.SENT, 1, ""),
+    ]
+    assert sorted(r.rcpt_tos for r in sink.messages) == [("dg0@crisis.example",), ("dg2@crisis.example",)]
+    # Sent again from the admin, it fails again with the reason rather than going out empty.
+    failed = rows.get(to="dg1@crisis.example")
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.resend(failed)
+    failed.refresh_from_db()
+    assert (failed.status, failed.last_error) == (
+        MessageStatus.FAILED,
+        "ValueError: The message has no text: it could not be composed.",
+    )
+    assert sink.count == 2

@@ -13,13 +13,9 @@ from django.utils.html import escape
 
 from meetings import links, services
 from meetings.enums import Answer
-from meetings.models import (
-    Invitation,
-    MessageKind,
-    OutgoingMessage,
-    SeatAllowance,
-)
+from meetings.models import Invitation, SeatAllowance
 from members.enums import Role
+from outbox.models import MessageKind, OutgoingMessage
 from tests import factories
 from tests.meetings.mail.messages import (
     SITE,

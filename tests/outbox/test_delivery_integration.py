@@ -22,8 +22,10 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
-from meetings import delivery, services
-from meetings.models import MessageKind, MessageStatus, OutgoingMessage, SeatAllowance
+from meetings import services
+from meetings.models import SeatAllowance
+from outbox import services as outbox
+from outbox.models import MessageKind, MessageStatus, OutgoingMessage
 from tests import factories, smtp
 from tests.helpers import (
     PgBouncer,
@@ -174,10 +176,10 @@ def test_invitations_sent_while_redis_is_down_go_out_once_it_is_back(
         with private_redis(port, tmp_path), celery_worker(worker_env(url, smtp_sink, tmp_path), tmp_path / "w.log"):
             # The sweeper hands over rows that never reached a worker once they are a few seconds old.
             with time_machine.travel(timezone.now() + datetime.timedelta(seconds=6), tick=True):
-                assert delivery.sweep() == {"stuck": 0, "handed": 10, "waiting": 0}
+                assert outbox.sweep() == {"stuck": 0, "handed": 10, "waiting": 0}
             smtp_sink.wait_for(10, timeout=30)
             wait_until(lambda: all_sent(10), timeout=20, what="every row to be marked sent")
-            assert delivery.sweep() == {"stuck": 0, "handed": 0, "waiting": 0}
+            assert outbox.sweep() == {"stuck": 0, "handed": 0, "waiting": 0}
 
     assert smtp_sink.count == 10
     assert smtp_sink.message_ids() == {m: 1 for m in rows().values_list("message_id", flat=True)}
@@ -211,7 +213,7 @@ def test_a_worker_killed_in_the_middle_of_a_sending_loses_nothing(
 
         with celery_worker(env, tmp_path / "w2.log", concurrency=2, name="w2"):
             wait_until(
-                lambda: delivery.sweep() is not None and all_sent(50),
+                lambda: outbox.sweep() is not None and all_sent(50),
                 timeout=45,
                 interval=1.0,
                 what="the second worker and the sweeper to send everything",

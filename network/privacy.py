@@ -1,19 +1,25 @@
 """Personal data, as the GDPR asks: export everything held on one person (JSON), and erase a person while keeping
-the meeting history anonymised (who came, how many, which country — not who they were)."""
+the meeting history anonymised (who came, how many, which country — not who they were).
+
+It spans the apps (the registry, meetings, the knowledge base, the outbox), so it lives in the project: the admin's
+buttons on a person (``network/admin.py``) and the commands ``export_person`` and ``erase_person`` call it."""
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Person
-from .services import deactivate_person
+from knowledge.models import LessonComment, LessonLearned
+from meetings.models import Attendance, Invitation
+from members.models import Person
+from members.services import deactivate_person
+from outbox import services as outbox
+from outbox.models import OutgoingMessage
 
 
 def export_person(person: Person) -> dict:
-    from knowledge.models import LessonComment, LessonLearned
-    from meetings.models import Attendance, Invitation, OutgoingMessage
-
     user = person.user
     return {
         "exported_at": timezone.now().isoformat(),
@@ -91,12 +97,6 @@ def erase_person(person: Person) -> None:
     portal account's login, and the registry's history of those fields. What they took part in stays, under an
     anonymous name, so counts and the record of meetings remain true. Their invitations to meetings that have not
     ended are withdrawn (through ``deactivate_person``), without a message: the address is going."""
-    from allauth.mfa.models import Authenticator
-    from django.contrib.sessions.models import Session
-
-    from knowledge.models import LessonComment, LessonLearned
-    from meetings.models import Invitation, MessageStatus, OutgoingMessage
-
     deactivate_person(person, notify=False)
     anonymous = f"erased-{person.pk}@invalid.example"
     person.first_name, person.last_name = "—", f"(erased #{person.pk})"
@@ -110,12 +110,7 @@ def erase_person(person: Person) -> None:
     LessonComment.objects.filter(author=person).update(author=None)
     LessonLearned.objects.filter(author=person).update(author=None)
     # Messages not sent yet are never sent: their address and bodies go now.
-    OutgoingMessage.objects.filter(person=person, status=MessageStatus.QUEUED).update(
-        status=MessageStatus.FAILED, last_error="Not sent: the person's data was erased.", next_attempt_at=None
-    )
-    OutgoingMessage.objects.filter(person=person).update(
-        to=anonymous, cc=[], body_text="", body_html="", attachments=[], bodies_purged_at=timezone.now()
-    )
+    outbox.forget_person(person.pk, address=anonymous)
     user = person.user
     if user is not None:
         Authenticator.objects.filter(user=user).delete()

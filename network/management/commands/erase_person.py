@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from members.models import Person
-from members.privacy import erase_person
+from network.privacy import erase_person
 
 
 class Command(BaseCommand):

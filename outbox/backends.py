@@ -1,4 +1,4 @@
-"""Mail helpers shared by the apps."""
+"""Mail backends of the outbox."""
 
 import uuid
 from pathlib import Path

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from members.models import Person
-from members.privacy import export_person
+from network.privacy import export_person
 
 
 class Command(BaseCommand):

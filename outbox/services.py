@@ -1,0 +1,192 @@
+"""The outbox: every email is first a row, written in the transaction of the change that caused it, then handed to a
+Celery task after commit and sent by Django's mail backend (``worker``).
+
+- ``store`` / ``store_single`` are called by the code that decides to send (the meetings' and the accounts' mail),
+  inside its transaction. Each message has a unique key (such as ``invitation:42:0``), so the same message is never
+  made twice. What the messages say is the caller's; the outbox knows no meeting and no person's preferences.
+- ``enqueue`` hands rows to Celery, one task per message (``tasks.send_message``), after the commit.
+- ``sweep()`` runs periodically: it re-queues rows left in flight too long (a worker died) and hands over again rows
+  that stayed queued too long (the broker was away, a task was lost). Duplicate tasks are harmless: only one claims.
+- ``purge_bodies()`` deletes old bodies (retention of personal data).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import logging
+from collections.abc import Iterator
+from email.utils import make_msgid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import MessageStatus, OutgoingMessage
+from .tasks import send_message
+
+log = logging.getLogger(__name__)
+
+
+# --- Storing --------------------------------------------------------------------------------------------------------
+
+
+def new_message_id() -> str:
+    """A fresh ``Message-ID`` header value on the site's domain (``MAIL_MESSAGE_ID_DOMAIN``)."""
+    return make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN)
+
+
+
+def new_message(
+    *,
+    key: str,
+    kind: str,
+    to: str,
+    language: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    person=None,
+    meeting=None,
+    invitation=None,
+    cc: list[str] | None = None,
+    attachments: list[dict] | None = None,
+) -> OutgoingMessage:
+    """The one way to build an outbox row (unsaved, queued): ``key`` says what the message is for (unique),
+    ``kind`` a ``MessageKind``, ``language`` the code it is written in; the subject is cut to 300 characters and a
+    Message-ID made. Store it with ``store``/``store_single``;
+    ``person``, ``meeting`` and ``invitation`` are the rows it concerns, when there are."""
+    return OutgoingMessage(
+        key=key,
+        kind=kind,
+        meeting=meeting,
+        invitation=invitation,
+        person=person,
+        to=to,
+        cc=cc or [],
+        language=language,
+        subject=subject[:300],
+        body_text=text,
+        body_html=html,
+        attachments=attachments or [],
+        message_id=new_message_id(),
+    )
+
+
+def store(messages: list[OutgoingMessage]) -> list[int]:
+    """Insert the unsaved ``messages`` whose key is new (a key already stored is skipped, so calling twice makes each
+    message once); after the caller's commit, hand the queued ones to the workers. A row without a ``message_id``
+    gets one. Returns the ids of the rows inserted now."""
+    if not messages:
+        return []
+    for message in messages:
+        message.message_id = message.message_id or new_message_id()
+    existing = set(OutgoingMessage.objects.filter(key__in=[m.key for m in messages]).values_list("key", flat=True))
+    fresh = [m for m in messages if m.key not in existing]
+    OutgoingMessage.objects.bulk_create(fresh, ignore_conflicts=True)
+    stored = dict(OutgoingMessage.objects.filter(key__in=[m.key for m in fresh]).values_list("key", "pk"))
+    queued = [stored[m.key] for m in fresh if m.status == MessageStatus.QUEUED and m.key in stored]
+    transaction.on_commit(lambda: enqueue(queued))
+    return list(stored.values())
+
+
+def store_single(message: OutgoingMessage) -> int:
+    """Save one unsaved message (account emails: their key is unique by construction) and hand it over after the
+    caller's commit. A row without a ``message_id`` gets one. Returns its id; a key already stored raises
+    ``IntegrityError``."""
+    message.message_id = message.message_id or new_message_id()
+    message.save()
+    transaction.on_commit(lambda: enqueue([message.pk]))
+    return message.pk
+
+
+# --- Handing over to Celery -----------------------------------------------------------------------------------------
+
+
+_handover: contextvars.ContextVar[dict | None] = contextvars.ContextVar("handover", default=None)
+
+
+@contextlib.contextmanager
+def handing_over_in_steps() -> Iterator[None]:
+    """For work that hands its messages over in several steps (a meeting's invitations, a batch at a time): once the
+    broker could not be reached, the later steps do not try again (each try can wait for the connection's timeout);
+    their rows stay queued like the first step's, and the sweeper hands them all over."""
+    token = _handover.set({"broker_down": False})
+    try:
+        yield
+    finally:
+        _handover.reset(token)
+
+
+def enqueue(ids: list[int]) -> int:
+    """Hand messages to Celery, one task each. If the broker cannot be reached the rows stay queued and the sweeper
+    hands them over later; nothing is lost. Returns how many were handed over."""
+    steps = _handover.get()
+    if not ids or (steps is not None and steps["broker_down"]):
+        return 0
+    for handed, message_id in enumerate(ids):
+        try:
+            send_message.apply_async((message_id,), retry=False)
+        except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
+            log.warning("Could not hand messages %s to Celery (%s); the sweeper will retry.", ids[handed:], error)
+            if steps is not None:
+                steps["broker_down"] = True
+            return handed
+    return len(ids)
+
+
+def resend(message: OutgoingMessage) -> None:
+    """Send a failed message again (the admin's action), after the caller's commit."""
+    OutgoingMessage.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
+        status=MessageStatus.QUEUED, next_attempt_at=None, attempts=0
+    )
+    transaction.on_commit(lambda: enqueue([message.pk]))
+
+
+# --- Sweeping and retention -----------------------------------------------------------------------------------------
+
+
+LEFT_IN_FLIGHT = "Left in flight (worker stopped?); re-queued."
+
+
+def sweep() -> dict[str, int]:
+    """Re-queue rows in flight for more than ``OUTBOX_STALE_SECONDS`` (a worker died), then hand over every queued
+    row that has been due for that long (the broker was away, a task was lost). Returns the counts: ``stuck`` rows
+    re-queued, rows ``handed`` over, rows still ``waiting`` for the broker."""
+    now = timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
+    stuck = OutgoingMessage.objects.filter(status=MessageStatus.SENDING, sending_at__lt=stale).update(
+        status=MessageStatus.QUEUED, sending_at=None, last_error=LEFT_IN_FLIGHT
+    )
+    late = Q(next_attempt_at__isnull=True, created_at__lt=stale) | Q(next_attempt_at__lt=stale)
+    ids = list(
+        OutgoingMessage.objects.filter(late, status=MessageStatus.QUEUED)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:5000]
+    )
+    handed = enqueue(ids)
+    return {"stuck": stuck, "handed": handed, "waiting": len(ids) - handed}
+
+
+def purge_bodies(days: int | None = None) -> int:
+    """Delete the bodies and attachments of messages sent or failed more than ``days`` ago (default
+    ``OUTBOX_RETENTION_DAYS``); the record of what went out, to whom and when stays. Returns how many rows were
+    purged now."""
+    days = settings.OUTBOX_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return OutgoingMessage.objects.filter(
+        status__in=[MessageStatus.SENT, MessageStatus.FAILED], created_at__lt=cutoff, bodies_purged_at__isnull=True
+    ).update(body_text="", body_html="", attachments=[], bodies_purged_at=timezone.now())
+
+
+def forget_person(person_id: int, *, address: str) -> None:
+    """For the erasure of a person: their messages not sent yet are never sent, and every message of theirs loses
+    its bodies and gets ``address`` (an anonymous one) instead of theirs."""
+    OutgoingMessage.objects.filter(person_id=person_id, status=MessageStatus.QUEUED).update(
+        status=MessageStatus.FAILED, last_error="Not sent: the person's data was erased.", next_attempt_at=None
+    )
+    OutgoingMessage.objects.filter(person_id=person_id).update(
+        to=address, cc=[], body_text="", body_html="", attachments=[], bodies_purged_at=timezone.now()
+    )
