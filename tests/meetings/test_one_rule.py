@@ -160,11 +160,11 @@ def test_admin_meeting_list_shows_the_services_summary(staff_client):
 # --- Building an outbox row ---------------------------------------------------------------------------------------
 
 
-def test_outbox_message_cuts_the_subject_and_makes_a_message_id(settings):
-    from meetings import delivery
-    from meetings.models import MessageKind, MessageStatus
+def test_new_message_cuts_the_subject_and_makes_a_message_id(settings):
+    from outbox.models import MessageKind, MessageStatus
+    from outbox.services import new_message
 
-    row = delivery.outbox_message(
+    row = new_message(
         key="account:test", kind=MessageKind.ACCOUNT, to="a@example.org", language="fr", subject="x" * 400, text="t"
     )
     assert (row.pk, row.status, len(row.subject), row.cc, row.attachments, row.body_html) == (
@@ -178,8 +178,8 @@ def test_outbox_message_cuts_the_subject_and_makes_a_message_id(settings):
     assert row.message_id.startswith("<") and row.message_id.endswith(f"@{settings.MAIL_MESSAGE_ID_DOMAIN}>")
 
 
-def test_access_link_row_is_built_by_outbox_message(settings):
-    from meetings.models import MessageKind, OutgoingMessage
+def test_access_link_row_is_built_by_new_message(settings):
+    from outbox.models import MessageKind, OutgoingMessage
     from members.services import send_access_link
 
     person = factories.director(factories.country("FR"), preferred_language="fr")
