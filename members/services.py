@@ -233,7 +233,7 @@ def change_email(person: Person, new_email: str, *, by: User | None = None) -> N
 SECRETARIAT_GROUP = "Secretariat"
 
 # What the secretariat may do in the admin: the network's data, nothing about accounts or privileges (members.User,
-# auth, mfa, usersessions, account email addresses and the django_celery_beat scheduler are the site
+# auth, mfa, usersessions and account email addresses are the site
 # administrator's, see members/admin_roles.py) and no deleting (history is kept; see NoDeleteMixin). Inline models
 # are here because the admin checks their own permissions; history pages need none of their own. A change to this
 # list is a change to tests/network/test_admin_access.py.

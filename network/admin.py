@@ -1,6 +1,6 @@
 """The admin pages other apps register for accounts and privileges belong to the site administrator only.
 
-Imported by the admin's autodiscovery after django.contrib.auth, allauth and django_celery_beat (they come before
+Imported by the admin's autodiscovery after django.contrib.auth and allauth (they come before
 ``network`` in ``INSTALLED_APPS``), so their admins are registered by then. See ``members/admin_roles.py``.
 """
 
@@ -17,30 +17,15 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_celery_beat.models import (
-    ClockedSchedule,
-    CrontabSchedule,
-    IntervalSchedule,
-    PeriodicTask,
-    SolarSchedule,
-)
 
 from members.admin import PersonAdmin
 from members.admin_roles import SiteAdministratorOnly, guard_site_administrator_admins
 
 from .privacy import erase_person, export_person
 
-# Login addresses follow the registry (Person.email); sessions, authenticators, groups and the scheduler are the
-# site administrator's.
-SITE_ADMINISTRATOR_MODELS = (
-    Group,
-    EmailAddress,
-    ClockedSchedule,
-    CrontabSchedule,
-    IntervalSchedule,
-    PeriodicTask,
-    SolarSchedule,
-)
+# Login addresses follow the registry (Person.email); sessions, authenticators and groups are the site
+# administrator's.
+SITE_ADMINISTRATOR_MODELS = (Group, EmailAddress)
 
 guard_site_administrator_admins(admin.site, SITE_ADMINISTRATOR_MODELS)
 

@@ -64,7 +64,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
-    "django_celery_beat",
     "import_export",
     "simple_history",
     "network",
@@ -152,7 +151,15 @@ CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Celery beat's jobs (the tasks are in network/tasks.py; manage.py run_jobs plays beat's part on the embedded
+# default). The schedule is code: each job is idempotent, so a second beat or a late run does no harm. Beat keeps
+# when each job last ran in a file of its own.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-outbox": {"task": "network.tasks.sweep_outbox", "schedule": 60},
+    "send-due-reminders": {"task": "network.tasks.send_due_reminders", "schedule": 5 * 60},
+    "purge-outbox": {"task": "network.tasks.purge_outbox", "schedule": 24 * 3600},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when Redis is down: fail fast; the outbox sweeper re-queues.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}

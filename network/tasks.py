@@ -1,5 +1,5 @@
-"""The periodic jobs, scheduled by Celery beat (``apps.ensure_periodic_tasks``); ``run_jobs`` plays beat's part on
-the embedded default. They live here because the project schedules them, and the reminders span two apps."""
+"""The periodic jobs, scheduled by Celery beat (``CELERY_BEAT_SCHEDULE`` in the settings); ``run_jobs`` plays beat's
+part on the embedded default. They live here because the project schedules them, and the reminders span two apps."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def purge_outbox() -> int:
 
 
 # The names these jobs had before the outbox left ``meetings``: a job published under them just before a deploy still
-# runs (beat's schedule is renamed by ``ensure_periodic_tasks``). Remove in the release after next.
+# runs. Remove in the release after next.
 shared_task(ignore_result=True, name="meetings.tasks.sweep_outbox")(outbox.sweep)
 shared_task(ignore_result=True, name="meetings.tasks.send_due_reminders")(send_reminders)
 shared_task(ignore_result=True, name="meetings.tasks.purge_outbox")(outbox.purge_bodies)

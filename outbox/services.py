@@ -38,7 +38,6 @@ def new_message_id() -> str:
     return make_msgid(domain=settings.MAIL_MESSAGE_ID_DOMAIN)
 
 
-
 def new_message(
     *,
     key: str,

@@ -179,8 +179,8 @@ def test_new_message_cuts_the_subject_and_makes_a_message_id(settings):
 
 
 def test_access_link_row_is_built_by_new_message(settings):
-    from outbox.models import MessageKind, OutgoingMessage
     from members.services import send_access_link
+    from outbox.models import MessageKind, OutgoingMessage
 
     person = factories.director(factories.country("FR"), preferred_language="fr")
     send_access_link(person)

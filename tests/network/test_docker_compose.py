@@ -32,10 +32,10 @@ def test_web_runs_migrations_then_gunicorn_and_is_health_checked():
     assert web["depends_on"]["redis"]["condition"] == "service_healthy"
 
 
-def test_worker_and_beat_run_celery_with_the_database_scheduler():
+def test_worker_and_beat_run_celery_with_the_schedule_of_the_settings():
     assert SERVICES["worker"]["command"].startswith("celery -A network worker")
     assert "inspect ping" in SERVICES["worker"]["healthcheck"]["test"][1]
-    assert "django_celery_beat.schedulers:DatabaseScheduler" in SERVICES["beat"]["command"]
+    assert SERVICES["beat"]["command"] == "celery -A network beat --loglevel INFO"
 
 
 def test_services_share_one_image_and_env_file():

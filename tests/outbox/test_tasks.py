@@ -1,13 +1,13 @@
 """The outbox's task and the project's periodic jobs, under their names and the names they had before the outbox
-left the meetings app (kept for one release, so that tasks published before a deploy still run)."""
+left the meetings app (kept for one release, so that tasks published before a deploy still run), and beat's
+schedule."""
 
 from __future__ import annotations
 
 import pytest
 from celery import current_app
-from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from django.conf import settings
 
-from network.apps import ensure_periodic_tasks
 from outbox.models import MessageStatus
 from tests.meetings.mail.messages import outbox_rows
 
@@ -38,19 +38,13 @@ def test_the_periodic_jobs_are_registered_under_their_names_and_their_old_names(
     assert names <= set(current_app.tasks)
 
 
-def test_the_schedule_of_an_older_release_is_renamed_and_keeps_its_interval():
-    PeriodicTask.objects.all().delete()
-    every_two = IntervalSchedule.objects.create(every=2, period=IntervalSchedule.MINUTES)
-    PeriodicTask.objects.create(name="Sweep the outbox", task="meetings.tasks.sweep_outbox", interval=every_two)
-    PeriodicTask.objects.create(
-        name="Forget expired portal pages", task="members.tasks.forget_kept_pages", interval=every_two
-    )
+def test_beat_schedules_each_periodic_job_by_a_task_a_worker_knows():
+    current_app.loader.import_default_modules()
+    schedule = {name: (job["task"], job["schedule"]) for name, job in settings.CELERY_BEAT_SCHEDULE.items()}
 
-    ensure_periodic_tasks(sender=None)
-
-    jobs = {job.name: (job.task, job.interval.every) for job in PeriodicTask.objects.select_related("interval")}
-    assert jobs == {
-        "Sweep the outbox": ("network.tasks.sweep_outbox", 2),
-        "Send due reminders": ("network.tasks.send_due_reminders", 5),
-        "Delete old outbox bodies": ("network.tasks.purge_outbox", 24 * 60),
+    assert schedule == {
+        "sweep-outbox": ("network.tasks.sweep_outbox", 60),
+        "send-due-reminders": ("network.tasks.send_due_reminders", 300),
+        "purge-outbox": ("network.tasks.purge_outbox", 86400),
     }
+    assert {task for task, _every in schedule.values()} <= set(current_app.tasks)
