@@ -8,6 +8,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +25,7 @@ from meetings.admin import (
 )
 from meetings.models import Meeting
 from members.admin import NoDeleteMixin
+from network.lib.widgets import PrivateFileInput
 
 from . import services as knowledge
 from .models import Action, ActionUpdate, Conclusion, LessonAttachment, LessonComment, LessonLearned, Minutes, NewsItem
@@ -51,6 +53,12 @@ class LessonAttachmentInline(admin.TabularInline):
     extra = 0
     fields = ("file", "original_name", "content_type", "size")
     readonly_fields = ("original_name", "content_type", "size")
+    # The file input's "Currently" link goes through the access check: attachments have no public URL.
+    formfield_overrides = {
+        models.FileField: {
+            "widget": PrivateFileInput(url_of=lambda a: reverse("portal:lesson_attachment", args=[a.uid]))
+        }
+    }
 
 
 @admin.register(LessonLearned)

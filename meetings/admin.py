@@ -15,6 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -31,6 +32,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from members.admin import NoDeleteMixin
 from members.models import Person
+from network.lib.widgets import PrivateFileInput
 
 from . import exports, services
 from .documents import check_upload
@@ -170,6 +172,10 @@ class DocumentInline(MeetingAgendaChoicesMixin, NoDeleteInline, TranslationStack
     extra = 0
     fields = (("title",), ("file", "download"), ("agenda_item", "visibility", "is_archived"))
     readonly_fields = ("download",)
+    # The file input's "Currently" link goes through the access check too: documents have no public URL.
+    formfield_overrides = {
+        models.FileField: {"widget": PrivateFileInput(url_of=lambda doc: reverse("meetings:document", args=[doc.uid]))}
+    }
 
     @admin.display(description=_("download"))
     def download(self, document):

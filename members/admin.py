@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 from import_export.admin import ExportMixin, ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
@@ -235,17 +235,25 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
     )
     search_fields = ("first_name", "last_name", "email", "organisation__name", "organisation__acronym")
     autocomplete_fields = ("organisation",)
-    # The account is opened by the "send access" action and follows the registry's address; linking a person to
-    # some other account by hand would give them a login that is not theirs.
-    readonly_fields = ("user",)
+    # The account is opened, reset and closed by the actions below and follows the registry's address; it is shown,
+    # never linked by hand (a person linked to someone else's account would be sent that account's set-password
+    # link), and not as a link to the account's page, which is the site administrator's.
+    readonly_fields = ("portal_account",)
     inlines = [PersonMandateInline]
     # network/admin.py adds the privacy actions (export and erasure span the apps).
     actions = ["send_access", "close_account", "deactivate", "reactivate"]
     fieldsets = (
         (None, {"fields": ("first_name", "last_name", "title", "organisation", "is_active")}),
         (_("Contact"), {"fields": ("email", "phone", "preferred_language", "time_zone", "wants_reminders")}),
-        (_("Portal"), {"fields": ("user",)}),
+        (_("Portal"), {"fields": ("portal_account",)}),
     )
+
+    @admin.display(description=_("portal account"))
+    def portal_account(self, person: Person) -> str:
+        if person.user_id is None:
+            return "—"
+        state = _("active") if person.user.is_active else pgettext_lazy("portal account", "closed")
+        return f"{person.user.email} ({state})"
 
     # --- Who may change whom: people with a staff account are the site administrator's (admin_roles.py) ---
 
@@ -253,14 +261,6 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
         if obj is not None and not self._may_manage(request, obj):
             return False
         return super().has_change_permission(request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        readonly = tuple(super().get_readonly_fields(request, obj))
-        if not is_site_administrator(request.user):
-            # Accounts are opened, closed and reset through the actions below, never linked by hand: a person
-            # linked to someone else's account would be sent that account's set-password link.
-            readonly += ("user",)
-        return readonly
 
     def _may_manage(self, request, person: Person) -> bool:
         """Whether ``request.user`` may change ``person`` or their account: a secretariat member may not touch

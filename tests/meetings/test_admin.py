@@ -303,3 +303,21 @@ def test_document_downloads_check_access(client, network):
     director.is_active = False
     director.save()
     assert status(director, invitees) == 302
+
+
+def test_stored_files_on_admin_forms_link_to_the_checked_download_views_never_to_the_storage(staff_client):
+    meeting = factories.meeting()
+    document = factories.document(meeting)
+    lesson = factories.lesson(factories.director(factories.country("BE")))
+    attachment = factories.lesson_attachment(lesson)
+    pages = {
+        reverse("admin:meetings_meeting_change", args=[meeting.pk]): (document, "meetings:document"),
+        reverse("admin:knowledge_lessonlearned_change", args=[lesson.pk]): (attachment, "portal:lesson_attachment"),
+    }
+
+    for page_url, (row, view) in pages.items():
+        html = staff_client.get(page_url).content.decode()
+        checked = reverse(view, args=[row.uid])
+        assert f'href="{checked}"' in html
+        assert f'href="/{row.file.name}"' not in html
+        assert staff_client.get(checked).status_code == 200

@@ -336,3 +336,18 @@ def test_site_administrator_may_close_a_staff_account(client, network):
     assert "1 portal account closed." in response.content.decode()
     colleague.user.refresh_from_db()
     assert colleague.user.is_active is False
+
+
+def test_a_person_s_portal_account_is_shown_to_the_secretariat_without_a_link_to_the_account_page(
+    staff_client, network
+):
+    network.user = factories.User.objects.create_user(email=network.email, password=None)
+    network.save(update_fields=["user"])
+    account_page = reverse("admin:members_user_change", args=[network.user_id])
+
+    page = staff_client.get(_url(Person, "change", network.pk))
+
+    assert page.status_code == 200
+    assert f"{network.email} (active)" in page.content.decode()
+    assert account_page not in page.content.decode()
+    assert staff_client.get(account_page).status_code == 403
