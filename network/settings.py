@@ -280,8 +280,8 @@ ACCOUNT_RATE_LIMITS = {
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # the link a new member sets their password with
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "DG Network"
-# The session list ("sign out everywhere") shows where and since when; tracking every request's activity would
-# cost five queries per page.
+# The session list ("sign out everywhere") shows where and since when, not the last request: tracking activity would
+# write to the database on every page view.
 USERSESSIONS_TRACK_ACTIVITY = False
 # Sessions end after this much inactivity: IdleSessionMiddleware extends a session in use every twelfth of it.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=60) * 60
