@@ -272,3 +272,31 @@ def sent_invitation(meeting_obj, person_obj, **kwargs):
 
     kwargs.setdefault("sent_at", timezone.now())
     return invitation(meeting_obj, person_obj, **kwargs)
+
+
+def held_meeting(invitees, *, observers=(), remarks=None, **kwargs):
+    """A virtual meeting that took place: its invitations went out to ``invitees`` (as members) and ``observers``
+    (as observers), everyone accepted to join online, and the attendance is recorded from the answers.
+    ``remarks`` maps a person to the remarks of their invitation (dietary needs and the like)."""
+    from meetings.enums import Capacity, MeetingFormat, MeetingStatus
+    from meetings.services import prepare_attendance
+
+    kwargs.setdefault("format", MeetingFormat.VIRTUAL)
+    kwargs.setdefault("status", MeetingStatus.HELD)
+    made = meeting(**kwargs)
+    remarks = remarks or {}
+    for person_obj, capacity in [
+        *((p, Capacity.MEMBER) for p in invitees),
+        *((p, Capacity.OBSERVER) for p in observers),
+    ]:
+        sent_invitation(
+            made,
+            person_obj,
+            capacity=capacity,
+            answer="accepted",
+            mode="online",
+            remarks=remarks.get(person_obj, ""),
+            sent_at=made.starts_at - datetime.timedelta(days=21),
+        )
+    prepare_attendance(made)
+    return made
