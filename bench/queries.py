@@ -27,7 +27,7 @@ from bench.common import ADMIN_URL, database_url, load_average, outbox, print_ve
 
 BUDGET = 12  # target (issue 17): at most this many queries per page, the same count at both sizes
 TARGET_PAGES = ("dashboard", "meeting page", "lessons search")  # named in the summary
-TIMEOUT = 1800  # seconds for one size (the large load takes a few minutes); then the run stops
+TIMEOUT = 1800  # seconds for one size, loading included; then the run stops
 SIZES = {
     "small": ["--countries", "10", "--people-per-country", "5", "--meetings", "5", "--invitations", "100"]
     + ["--lessons", "200"],

@@ -4,8 +4,8 @@ figure beside its target and the machine's load average while it was measured.
 
     .venv/bin/python bench/run.py [--quick] [search delivery load queries]      (all four by default; make bench)
 
-``--quick`` runs each with small parameters, to check that it runs (a few minutes); its figures are not the ones
-the targets speak of.
+``--quick`` runs each with small parameters, to check that it runs; its figures are not the ones the targets speak
+of.
 
 Each benchmark writes bench/results/<name>.json with its figures and its verdicts (figure, target, met); this one
 adds bench/results/all.json with every result, the verdicts and the machine they were measured on (CPUs, memory,
