@@ -1,8 +1,8 @@
-"""Every benchmark in one command: lessons search, sending the invitations, pages under load and query budgets, one
+"""Every benchmark in one command: sending the invitations, pages under load, lessons search and query budgets, one
 after the other, each in a process of its own (their output streams through), then one summary table with every
 figure beside its target and the machine's load average while it was measured.
 
-    .venv/bin/python bench/run.py [--quick] [search delivery load queries]      (all four by default; make bench)
+    .venv/bin/python bench/run.py [--quick] [delivery load search queries]      (all four by default; make bench)
 
 ``--quick`` runs each with small parameters, to check that it runs; its figures are not the ones the targets speak
 of.
@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 # name: (arguments, deadline in seconds)
 BENCHMARKS = {
-    "search": ([], 1800),
     "delivery": ([], 900),
     "load": ([], 900),
+    "search": ([], 1800),
     "queries": ([], 3600),
 }
 QUICK = {
