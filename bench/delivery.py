@@ -366,8 +366,8 @@ def verdicts(by_size: dict[int, dict]) -> list[dict]:
         rows.append(
             verdict(
                 f"sending {LARGE:,} vs {SMALL}",
-                f"{factor:.2f}x until the last message ({seconds(LARGE, 'seconds')}), the click {returned:.2f}x "
-                f"({seconds(LARGE, 'returned_seconds')})",
+                f"{factor:.2f}x until the last message, {returned:.2f}x until the click returns ({LARGE:,}: last "
+                f"{by_size[LARGE]['pipeline']['seconds']:.2f} s, click {by_size[LARGE]['pipeline']['returned_seconds']:.2f} s)",
                 f"<= {SCALING:.0f}x",
                 factor <= SCALING and returned <= SCALING,
             )
