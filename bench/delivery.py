@@ -361,13 +361,14 @@ def verdicts(by_size: dict[int, dict]) -> list[dict]:
             )
         )
     if SMALL in by_size and LARGE in by_size:
+        large = by_size[LARGE]["pipeline"]
         factor = by_size[LARGE]["pipeline"]["seconds"] / by_size[SMALL]["pipeline"]["seconds"]
         returned = by_size[LARGE]["pipeline"]["returned_seconds"] / by_size[SMALL]["pipeline"]["returned_seconds"]
         rows.append(
             verdict(
                 f"sending {LARGE:,} vs {SMALL}",
                 f"{factor:.2f}x until the last message, {returned:.2f}x until the click returns ({LARGE:,}: last "
-                f"{by_size[LARGE]['pipeline']['seconds']:.2f} s, click {by_size[LARGE]['pipeline']['returned_seconds']:.2f} s)",
+                f"{large['seconds']:.2f} s, click {large['returned_seconds']:.2f} s)",
                 f"<= {SCALING:.0f}x",
                 factor <= SCALING and returned <= SCALING,
             )
