@@ -43,7 +43,8 @@ lint: install-dev
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/bandit -q -c pyproject.toml -r members meetings knowledge portal network
 
-# Every benchmark (search, email pipeline, query budgets, pages under load) with a summary against the targets;
-# needs PostgreSQL and Redis on 127.0.0.1 and takes about half an hour. Results: bench/results/*.json.
+# Every benchmark (search, sending the invitations, pages under load, query budgets) with a summary against the
+# targets; needs PostgreSQL and Redis on 127.0.0.1 and runs for a while. Results: bench/results/*.json;
+# figures and how they are measured: docs/performance.md.
 bench: install-dev
 	$(PY) bench/run.py

@@ -1,21 +1,20 @@
 """Query budgets: the number of SQL queries of each portal page and each busy admin changelist, in a small network
 and in a large one (``manage.py load_large`` with its defaults: 60 countries, 500 meetings, 30,000 invitations,
-100,000 lessons). A page passes when it makes the same number of queries at both sizes and at most 15.
+100,000 lessons). Target: each page makes the same number of queries at both sizes, and at most 12.
 
-    .venv/bin/python bench/queries.py
+    .venv/bin/python bench/queries.py [LOAD_LARGE_OPTIONS]      (the large network's options; its defaults if none)
 
 Each size gets a scratch database on 127.0.0.1 (``dgnetwork_bench_q_small``, ``dgnetwork_bench_q_large``), created,
 migrated and loaded in a child process of this script, and dropped at the end. Prints a table and writes
 bench/results/queries.json. Queries are counted with CaptureQueriesContext around one request of Django's test
-Client, after a warm-up request (the first request of a session also records the session), with the portal's page
-cache off: what rendering each page costs (a reload of a kept page costs 4 queries on any page).
+Client, after a warm-up request (the first request of a session also records the session); every page is rendered
+on every request.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -24,9 +23,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-BUDGET = 15
-TIMEOUT = 1800  # seconds for one size (the large load takes a few minutes); then the run stops
+from bench.common import ADMIN_URL, database_url, load_average, outbox, print_verdicts, verdict, write_result  # noqa: E402
+
+BUDGET = 12  # target (issue 17): at most this many queries per page, the same count at both sizes
+TARGET_PAGES = ("dashboard", "meeting page", "lessons search")  # named in the summary
+TIMEOUT = 1800  # seconds for one size, loading included; then the run stops
 SIZES = {
     "small": ["--countries", "10", "--people-per-country", "5", "--meetings", "5", "--invitations", "100"]
     + ["--lessons", "200"],
@@ -39,7 +40,7 @@ def db_name(size: str) -> str:
 
 
 def db_url(size: str) -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name(size)
+    return database_url(db_name(size))
 
 
 def admin_sql(*statements: str) -> None:
@@ -63,7 +64,6 @@ def environment(size: str) -> dict:
         "DJANGO_SETTINGS_MODULE": "network.settings",
         "REDIS_URL": "",  # tasks run in-process; nothing leaves the machine
         "CELERY_TASK_ALWAYS_EAGER": "true",
-        "PORTAL_CACHE_SECONDS": "0",  # count what rendering a page costs, not a reload of a kept one
     }
 
 
@@ -112,9 +112,17 @@ def measure(size: str) -> dict:
     from django.test.utils import CaptureQueriesContext, setup_test_environment
     from django.urls import reverse
 
+    from knowledge.models import LessonLearned
+    from meetings.models import Invitation, Meeting
+    from members.models import Person
+
+    def changelist(model) -> str:
+        return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+
     setup_test_environment()  # the locmem mail backend and 'testserver' in ALLOWED_HOSTS
     started = time.perf_counter()
-    call_command("load_large", *SIZES[size], stdout=sys.stderr)
+    options = json.loads(os.environ.get("BENCH_LOAD_LARGE_OPTIONS", "[]")) if size == "large" else SIZES[size]
+    call_command("load_large", *options, stdout=sys.stderr)
     load_seconds = time.perf_counter() - started
     user, staff, meeting = readers()
     pages = [
@@ -127,11 +135,11 @@ def measure(size: str) -> dict:
         ("directory", "director", reverse("portal:directory")),
         ("profile", "director", reverse("portal:profile")),
         ("board", "staff", reverse("portal:board")),
-        ("admin meetings", "staff", reverse("admin:meetings_meeting_changelist")),
-        ("admin people", "staff", reverse("admin:members_person_changelist")),
-        ("admin invitations", "staff", reverse("admin:meetings_invitation_changelist")),
-        ("admin outbox", "staff", reverse("admin:meetings_outgoingmessage_changelist")),
-        ("admin lessons", "staff", reverse("admin:knowledge_lessonlearned_changelist")),
+        ("admin meetings", "staff", changelist(Meeting)),
+        ("admin people", "staff", changelist(Person)),
+        ("admin invitations", "staff", changelist(Invitation)),
+        ("admin outbox", "staff", changelist(outbox()[0])),
+        ("admin lessons", "staff", changelist(LessonLearned)),
     ]
     clients = {"director": Client(), "staff": Client()}
     clients["director"].force_login(user)
@@ -157,10 +165,10 @@ def child(size: str) -> None:
 # --- In the parent: both sizes, the table -------------------------------------------------------------------------
 
 
-def run_size(size: str) -> dict:
+def run_size(size: str, large_options: list[str]) -> dict:
     admin_sql(f"DROP DATABASE IF EXISTS {db_name(size)} WITH (FORCE)", f"CREATE DATABASE {db_name(size)}")
     try:
-        env = environment(size)
+        env = {**environment(size), "BENCH_LOAD_LARGE_OPTIONS": json.dumps(large_options)}
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--noinput"],
             cwd=ROOT,
@@ -185,8 +193,9 @@ def run_size(size: str) -> dict:
 
 
 def main() -> None:
-    results = {size: run_size(size) for size in SIZES}
-    machine = {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()}
+    large_options = sys.argv[1:]
+    load_before = load_average()
+    results = {size: run_size(size, large_options) for size in SIZES}
     table = []
     for small, large in zip(results["small"]["rows"], results["large"]["rows"], strict=True):
         same = small["queries"] == large["queries"]
@@ -202,7 +211,8 @@ def main() -> None:
                 "result": "PASS" if ok else "FAIL",
             }
         )
-    print(f"SQL queries per page, small network vs large (load_large defaults); target: same count, <= {BUDGET}")
+    large_name = " ".join(large_options) or "load_large defaults"
+    print(f"SQL queries per page, small network vs large ({large_name}); target: same count, <= {BUDGET}")
     print(f"  {'page':<20}{'who':<10}{'HTTP':>5}{'small':>7}{'large':>7}   result")
     for row in table:
         print(
@@ -210,23 +220,35 @@ def main() -> None:
             f"{row['result']}{'' if row['same'] else '  (grows with the data)'}"
         )
     print(f"  load: small {results['small']['load_seconds']} s, large {results['large']['load_seconds']} s")
-    print(f"  machine: {machine['platform']}, {machine['cpus']} cpus, Python {machine['python']}")
-    out = ROOT / "bench" / "results" / "queries.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "budget": BUDGET,
-                "sizes": {"small": SIZES["small"], "large": "load_large defaults"},
-                "load_seconds": {size: results[size]["load_seconds"] for size in SIZES},
-                "pages": table,
-                "machine": machine,
-            },
-            indent=2,
+    rows = []
+    for label, pages in (
+        ("portal pages", [r for r in table if not r["page"].startswith("admin")]),
+        ("admin lists", [r for r in table if r["page"].startswith("admin")]),
+    ):
+        failing = [r["page"] for r in pages if r["result"] != "PASS"]
+        counts = ", ".join(f"{r['page']} {r['large']}" for r in pages if r["page"] in TARGET_PAGES)
+        rows.append(
+            verdict(
+                f"queries: {len(pages)} {label}",
+                f"{min(r['large'] for r in pages)}-{max(r['large'] for r in pages)} a page"
+                + (f" ({counts})" if counts else "")
+                + (f"; failing: {', '.join(failing)}" if failing else "; same at both sizes"),
+                f"same count, <= {BUDGET}",
+                not failing,
+            )
         )
-        + "\n"
+    print_verdicts(rows)
+    write_result(
+        "queries",
+        {
+            "budget": BUDGET,
+            "sizes": {"small": SIZES["small"], "large": large_options or "load_large defaults"},
+            "load_seconds": {size: results[size]["load_seconds"] for size in SIZES},
+            "pages": table,
+            "verdicts": rows,
+        },
+        load_before=load_before,
     )
-    print(f"  written to {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
