@@ -223,7 +223,11 @@ def test_import_reads_the_separator_and_encoding_excel_writes(staff_client, netw
     assert response.status_code == 200
     assert Person.objects.get(email="helene.dupre@example.org").full_name == "Hélène Dupré"
     bjorn = Person.objects.get(email="bjorn.osterberg@example.org")
-    assert (bjorn.full_name, bjorn.organisation.acronym_en, bjorn.preferred_language) == ("Björn Österberg", "MSB", "en")
+    assert (bjorn.full_name, bjorn.organisation.acronym_en, bjorn.preferred_language) == (
+        "Björn Österberg",
+        "MSB",
+        "en",
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,7 +236,7 @@ def test_import_reads_the_separator_and_encoding_excel_writes(staff_client, netw
         # Bytes no Western encoding reads (0x81 is undefined in cp1252).
         (b"email,first_name\r\nx@example.org,\x81\x8d\x90\r\n", "save the file as “CSV UTF-8”"),
         (b"\xef\xbb\xbf", "The file is empty."),
-        ("email,first_name,last_name,organisation\nx@example.org,A,B,NCCN,extra\n".encode(), "CSV UTF-8"),
+        (b"email,first_name,last_name,organisation\nx@example.org,A,B,NCCN,extra\n", "CSV UTF-8"),
     ],
 )
 def test_an_unreadable_file_is_refused_with_what_to_do_and_no_traceback(staff_client, network, data, message):
@@ -247,7 +251,7 @@ def test_an_unreadable_file_is_refused_with_what_to_do_and_no_traceback(staff_cl
 
 
 def test_a_file_without_the_needed_columns_says_which_without_a_traceback(staff_client, network):
-    response = _import_bytes(staff_client, "email;first_name;last_name\nx@example.org;A;B\n".encode())
+    response = _import_bytes(staff_client, b"email;first_name;last_name\nx@example.org;A;B\n")
     content = response.content.decode()
     assert "The file lacks the column(s): organisation." in content
     assert "Traceback" not in content and "File &quot;" not in content and 'File "' not in content
