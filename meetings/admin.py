@@ -38,6 +38,7 @@ from . import exports, services
 from .documents import check_upload
 from .enums import MeetingStatus
 from .models import (
+    DEFAULT_REMINDERS,
     AgendaItem,
     Attendance,
     Crisis,
@@ -253,9 +254,38 @@ class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
 
 
 class ReminderRuleInline(admin.TabularInline):
+    """The meeting's reminder schedule, edited on its page. A new meeting's form comes with the default schedule
+    (``DEFAULT_REMINDERS``) filled in; rules are never deleted (the secretariat may not), a rule is switched off
+    by unticking "active"."""
+
     model = ReminderRule
     extra = 0
+    fields = ("kind", "days_before", "active")
     verbose_name_plural = _("reminders (days before the answer deadline or the meeting)")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return len(DEFAULT_REMINDERS) if obj is None else 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            return formset
+        defaults = [{"kind": kind, "days_before": days} for kind, days in DEFAULT_REMINDERS]
+
+        class DefaultSchedule(formset):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initial", defaults)
+                super().__init__(*args, **kwargs)
+
+            def _construct_form(self, i, **kwargs):
+                form = super()._construct_form(i, **kwargs)
+                if i < len(defaults):
+                    # A row left as prefilled is still part of the schedule: saved, not skipped as unchanged
+                    # (removing the row from the form is how one leaves it out).
+                    form.has_changed = lambda: True
+                return form
+
+        return DefaultSchedule
 
 
 # --- Meeting ------------------------------------------------------------------------------------------------------
@@ -422,6 +452,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         AgendaItemInline,
         DocumentInline,
         SeatAllowanceInline,
+        ReminderRuleInline,
         InvitationInline,
         AttendanceInline,
         MeetingChangeInline,
@@ -441,7 +472,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
         if obj is None:
-            return [i for i in inlines if isinstance(i, (AgendaItemInline, SeatAllowanceInline))]
+            return [i for i in inlines if isinstance(i, (AgendaItemInline, SeatAllowanceInline, ReminderRuleInline))]
         if obj.status not in (MeetingStatus.HELD, MeetingStatus.CLOSED):
             inlines = [i for i in inlines if not isinstance(i, AttendanceInline)]
         return inlines
@@ -459,7 +490,10 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
             return response
 
     def save_model(self, request, obj, form, change):
-        change_record = services.save_meeting(obj, by=request.user)
+        # A new meeting's schedule is the reminders inline (prefilled with the default one) when the user may add
+        # reminders; otherwise the meeting gets the default schedule.
+        schedule_on_form = not change and request.user.has_perm("meetings.add_reminderrule")
+        change_record = services.save_meeting(obj, by=request.user, default_reminders=not schedule_on_form)
         if change_record:
             messages.info(
                 request,

@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import services
 from .admin_roles import SiteAdministratorOnly, is_site_administrator
 from .enums import Role
+from .formats import SpreadsheetCSV, UnreadableFile
 from .models import Country, Mandate, Organisation, Person, Presidency, User
 from .resources import CountryResource, MandateResource, OrganisationResource, PersonResource
 
@@ -288,6 +289,19 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
                 messages.WARNING,
             )
         return allowed
+
+    # CSV as Excel writes it in any locale (separator and encoding found, members/formats.py); a file-wide error
+    # shown as its message, not as a traceback.
+    import_template_name = "admin/members/person/import.html"
+
+    def get_import_formats(self):
+        return [SpreadsheetCSV if fmt is CSV else fmt for fmt in super().get_import_formats()]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnreadableFile):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_import_data_kwargs(self, **kwargs):
         # All or nothing: a row that turns invalid between the preview and the confirmation undoes the import.

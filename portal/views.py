@@ -36,7 +36,7 @@ from meetings.models import Invitation, Meeting
 from members.enums import OrganisationKind, Participation, Role
 from members.identity import person_of
 from members.models import Country, Mandate, Notice, Organisation, Person
-from network.lib import zones
+from network.lib import fold, zones
 
 
 def member_required(view):
@@ -267,16 +267,21 @@ def directory(request):
     if code:
         organisations = organisations.filter(country__code=code)
     if q:
-        organisations = organisations.filter(
-            Q(name__icontains=q)
-            | Q(acronym__icontains=q)
-            | Q(country__name__icontains=q)
-            | Q(
-                mandates__in=Mandate.objects.current().filter(
-                    Q(person__first_name__icontains=q) | Q(person__last_name__icontains=q)
-                )
+        # The search reads what the page shows (names in the reader's language or their English fallback, acronyms,
+        # countries, the people listed), ignoring accents and case; the directory is small enough to read whole.
+        organisations = [
+            organisation
+            for organisation in organisations
+            if fold.matches(
+                q,
+                [
+                    organisation.name,
+                    organisation.acronym,
+                    organisation.country and organisation.country.name,
+                    *(mandate.person.full_name for mandate in organisation.roles),
+                ],
             )
-        ).distinct()
+        ]
     groups: dict[str, list] = {"centres": [], "eu": [], "secretariat": []}
     for organisation in organisations:
         key = {OrganisationKind.EU_BODY: "eu", OrganisationKind.SECRETARIAT: "secretariat"}.get(

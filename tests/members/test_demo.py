@@ -111,3 +111,5 @@ def test_demo_meetings_are_the_two_of_2022_and_a_draft_for_2027(monkeypatch):
     assert spring.invitations.count() == 0 and spring.agenda_items.count() == 8
     planned, skipped = meeting_services.network_invitees(spring)
     assert len(planned) == 25 and skipped == []  # ready to invite: 23 directors, the Presidency, the Council
+    schedule = sorted(spring.reminder_rules.filter(active=True).values_list("kind", "days_before"))
+    assert schedule == [("accepted", 2), ("pending", 7), ("pending", 14)]  # the default, editable on its page
