@@ -1,5 +1,6 @@
 """Calendar files (iCalendar, RFC 5545): one stable UID per meeting, SEQUENCE = the meeting's revision, the
-meeting's time zone as a VTIMEZONE, the secretariat as ORGANIZER, the invitee as ATTENDEE."""
+meeting's time zone as a VTIMEZONE with yearly repeat rules (``network.lib.vtimezone``), the secretariat as
+ORGANIZER, the invitee as ATTENDEE."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+
+from network.lib.vtimezone import vtimezone
 
 from .enums import Answer, MeetingStatus
 from .models import Invitation, Meeting
@@ -87,10 +90,11 @@ def calendar(events: list[icalendar.Event], *, method: str | None = None, name: 
     years = [event.decoded("dtstart").year for event in events] or [timezone.now().year]
     for event in events:
         cal.add_component(event)
-    # The zone's rules around the events only: the whole 1970-2038 history would make every file ~10 times larger.
-    cal.add_missing_timezones(
-        first_date=datetime.date(min(years) - 1, 1, 1), last_date=datetime.date(max(years) + 2, 1, 1)
-    )
+    # Each zone with yearly repeat rules (what every client reads), exact around the events; the rule of the last
+    # of those years is left open for later years.
+    first_year, last_year = min(years) - 1, max(years) + 1
+    for n, tzid in enumerate(sorted(cal.get_missing_tzids())):
+        cal.subcomponents.insert(n, vtimezone(tzid, first_year, last_year))
     return cal.to_ical()
 
 
