@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from knowledge import services as knowledge
 from knowledge import visibility
-from meetings import calendar, services
+from meetings import calendar, services, times
 from meetings.delivery import when
 from meetings.enums import Answer, MeetingStatus
 from meetings.forms import AnswerForm
@@ -138,8 +138,7 @@ def meeting(request, pk):
         meeting_when = when(meeting)
     local_when = None
     if my_zone.key != meeting.zone.key:
-        start, end = meeting.starts_at.astimezone(my_zone), meeting.ends_at.astimezone(my_zone)
-        local_when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({my_zone.key})"
+        local_when = times.span(meeting.starts_at, meeting.ends_at, my_zone)
     agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
     documents = visibility.documents(reader).filter(meeting=meeting, is_archived=False)
     answers = (
