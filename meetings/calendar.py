@@ -103,6 +103,28 @@ def invitation_ics(invitation: Invitation, *, description: str = "", cancel: boo
     return InvitationCalendar(invitation.meeting, description=description, cancel=cancel).fill(invitation)
 
 
+# Answers that give the place up: the invitee's calendar copy is cancelled (same UID, the meeting's SEQUENCE, a later
+# DTSTAMP) and they hear of no later change (``delivery.update_recipients``); a substitute gets an invitation of
+# their own. Their SEQUENCE stays the meeting's, so that a REQUEST after a change of mind is not older than the
+# CANCEL (RFC 5546, 2.1.5: SEQUENCE, then DTSTAMP, orders the messages of one event).
+GIVES_UP_PLACE = frozenset({Answer.DECLINED, Answer.DELEGATED})
+
+
+def keeps_copy(invitation: Invitation) -> bool:
+    """Whether the invitee's calendar holds the meeting: the invitation stands and its answer does not give the
+    place up (``GIVES_UP_PLACE``). A cancelled meeting is kept, marked cancelled."""
+    return invitation.withdrawn_at is None and invitation.answer not in GIVES_UP_PLACE
+
+
+def copy_ics(invitation: Invitation) -> tuple[str, bytes]:
+    """The invitee's own calendar copy as it stands, and its METHOD: ``("REQUEST", ...)`` with the current time,
+    place and their answer while they keep it (``keeps_copy``), ``("CANCEL", ...)`` once they declined, sent a
+    substitute or were withdrawn, or the meeting was cancelled."""
+    if keeps_copy(invitation) and invitation.meeting.status != MeetingStatus.CANCELLED:
+        return "REQUEST", invitation_ics(invitation)
+    return "CANCEL", invitation_ics(invitation, cancel=True)
+
+
 # --- One file for many invitees ---------------------------------------------------------------------------------
 
 

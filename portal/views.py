@@ -214,11 +214,7 @@ def meeting_ics(request, pk):
     invitation = _my_invitations(request.reader).get(meeting.pk)
     if invitation is not None:
         invitation.meeting = meeting
-        content = (
-            calendar.invitation_ics(invitation)
-            if meeting.status != MeetingStatus.CANCELLED
-            else calendar.invitation_ics(invitation, cancel=True)
-        )
+        _method, content = calendar.copy_ics(invitation)
     else:
         content = calendar.calendar([calendar.meeting_event(meeting)], method="PUBLISH")
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
@@ -232,7 +228,8 @@ def calendar_feed(request, token):
     if person is None:
         raise Http404
     invitations = visibility.invitations(visibility.Reader.of_person(person)).select_related("meeting", "person")
-    events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations]
+    # A meeting the person declined or sent a substitute to leaves their feed, as their mailed copy is cancelled.
+    events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations if calendar.keeps_copy(i)]
     content = calendar.calendar(events, method="PUBLISH", name=_("DG Network meetings"))
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
