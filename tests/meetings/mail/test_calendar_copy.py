@@ -8,6 +8,7 @@ import datetime
 
 import icalendar
 import pytest
+import vobject
 from django.urls import reverse
 
 from meetings import services
@@ -62,6 +63,7 @@ def feed_starts(client, person, meeting) -> list[datetime.datetime]:
     response = client.get(reverse("portal:calendar_feed", args=[person.calendar_token]))
     assert response.status_code == 200
     cal = icalendar.Calendar.from_ical(response.content)
+    vobject.readOne(response.content.decode(), validate=True)
     return [
         e.decoded("DTSTART").astimezone(UTC) for e in cal.walk("VEVENT") if str(e["UID"]) == f"{meeting.uid}@dg-network"
     ]
@@ -116,6 +118,7 @@ def test_the_delegators_download_is_the_cancellation(delegated, client):
     client.force_login(open_account(director))
     response = client.get(reverse("portal:meeting_ics", args=[meeting.pk]))
     cal = icalendar.Calendar.from_ical(response.content)
+    vobject.readOne(response.content.decode(), validate=True)  # strictly valid for a second parser too
     assert str(cal["METHOD"]) == "CANCEL"
     (event,) = cal.walk("VEVENT")
     assert str(event["STATUS"]) == "CANCELLED"
