@@ -76,7 +76,7 @@ def test_the_mail_shows_the_planned_start_in_absolute_time(night_meeting):
     assert "05:00</td>" in composed.html
 
 
-def test_the_answer_page_shows_the_planned_start_in_the_meetings_zone(night_meeting, client):
+def test_the_answer_page_shows_the_planned_start_in_the_meetings_zone(client):
     meeting = factories.meeting(
         starts_at=datetime.datetime(2027, 3, 28, 0, 30, tzinfo=zoneinfo.ZoneInfo("Europe/Lisbon")),
         time_zone="Europe/Lisbon",
