@@ -23,6 +23,7 @@ from members.services import language_of
 from outbox.models import MessageKind, MessageStatus, OutgoingMessage, error_text
 from outbox.services import new_message, store
 
+from . import calendar
 from .enums import Answer, MeetingStatus
 from .mailmerge import Composed, compose, render, site_url
 
@@ -126,7 +127,7 @@ def update_recipients(meeting: Meeting):
     return (
         meeting.invitations.live()
         .filter(sent_at__isnull=False)
-        .exclude(answer__in=[Answer.DECLINED, Answer.DELEGATED])
+        .exclude(answer__in=calendar.GIVES_UP_PLACE)
         .select_related("person__organisation", "meeting")
     )
 

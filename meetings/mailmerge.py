@@ -233,7 +233,10 @@ def compose(kind: str, invitation: Invitation, *, shared: dict | None = None, **
         with as_they_read_it(invitation):
             context = _context(invitation, urls=links.answer_urls(invitation), shared=shared, kind=kind, **extra)
             text, html = render(TEMPLATES[kind], context)
-            return Composed(_subject(kind, meeting), text, html, [])
+            # An answer brings the person's calendar copy in line with it (cancelled when they give the place up).
+            method, content = calendar.copy_ics(invitation)
+            attachment = {"filename": "meeting.ics", "content_type": "text/calendar", "method": method}
+            return Composed(_subject(kind, meeting), text, html, [{**attachment, "content": content.decode()}])
     forms = shared.setdefault("forms", {})
     key = shape(kind, invitation)  # the language is part of the shape
     if key not in forms:

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from knowledge import services as knowledge
 from knowledge import visibility
-from meetings import calendar, services
+from meetings import calendar, services, times
 from meetings.delivery import when
 from meetings.enums import Answer, MeetingStatus
 from meetings.forms import AnswerForm
@@ -138,8 +138,7 @@ def meeting(request, pk):
         meeting_when = when(meeting)
     local_when = None
     if my_zone.key != meeting.zone.key:
-        start, end = meeting.starts_at.astimezone(my_zone), meeting.ends_at.astimezone(my_zone)
-        local_when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({my_zone.key})"
+        local_when = times.span(meeting.starts_at, meeting.ends_at, my_zone)
     agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
     documents = visibility.documents(reader).filter(meeting=meeting, is_archived=False)
     answers = (
@@ -215,11 +214,7 @@ def meeting_ics(request, pk):
     invitation = _my_invitations(request.reader).get(meeting.pk)
     if invitation is not None:
         invitation.meeting = meeting
-        content = (
-            calendar.invitation_ics(invitation)
-            if meeting.status != MeetingStatus.CANCELLED
-            else calendar.invitation_ics(invitation, cancel=True)
-        )
+        _method, content = calendar.copy_ics(invitation)
     else:
         content = calendar.calendar([calendar.meeting_event(meeting)], method="PUBLISH")
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
@@ -233,7 +228,8 @@ def calendar_feed(request, token):
     if person is None:
         raise Http404
     invitations = visibility.invitations(visibility.Reader.of_person(person)).select_related("meeting", "person")
-    events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations]
+    # A meeting the person declined or sent a substitute to leaves their feed, as their mailed copy is cancelled.
+    events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations if calendar.keeps_copy(i)]
     content = calendar.calendar(events, method="PUBLISH", name=_("DG Network meetings"))
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
