@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 from django.utils.text import capfirst
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from meetings.enums import MeetingStatus
 from meetings.models import AgendaItem, Meeting
@@ -116,8 +116,9 @@ def test_meeting_admin_pages_have_no_serious_accessibility_violation(live_server
         page.context.close()
 
 
-def test_meeting_page_fits_1280_pixels_without_overlapping_buttons(live_server, browser, meeting):
-    page = _admin_page(browser, live_server)
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_meeting_page_fits_1280_pixels_without_overlapping_buttons(live_server, browser, meeting, language):
+    page = _admin_page(browser, live_server, language=language)
     try:
         page.goto(live_server.url + f"/admin/meetings/meeting/{meeting.pk}/change/")
         page.wait_for_load_state("load")
@@ -165,11 +166,11 @@ def test_missing_english_title_in_french_is_marked_on_its_tab_and_named_at_the_t
                 f"{capfirst(gettext('title'))} ({english})",
                 f"{capfirst(gettext('agenda item'))} 1: {capfirst(gettext('title'))} ({english})",
             ]
-            marker = gettext("error")
+            marker = pgettext("marker on a language tab whose field has an error", "error")
         summary = page.locator("#translation-errors li").all_inner_texts()
         assert len(summary) == 2
         assert summary[0].startswith(lines[0]) and summary[1].startswith(lines[1]), summary
-        assert lines[1].startswith("Point de l’ordre du jour 1 : Titre") or english == "English"
+        assert lines[1].replace("\u00a0", " ").startswith("Point de l’ordre du jour 1 : Titre") or english == "English"
         # Each field's English tab is marked with a class and with words, not colour only, and it is shown.
         for field_id in ("id_title_en", "id_agenda_items-0-title_en"):
             tab = page.locator(f"li[aria-controls='tab_{field_id}']")
