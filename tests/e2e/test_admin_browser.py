@@ -63,8 +63,14 @@ def _admin_page(browser, live_server, *, language="en", width=1280, height=900):
     return page
 
 
+# True once our admin scripts have run: they run in jQuery's ready handlers, which may come after the load event.
+SCRIPTS_DONE = """() => !document.querySelector('.ui-tabs-nav li > a[href]')
+    && !document.querySelector('.help-tooltip[aria-label]:not([role])')"""
+
+
 def _serious_violations(page) -> list[dict]:
     """axe-core's critical and serious violations on the page, less the listed ones of Django's own markup."""
+    page.wait_for_function(SCRIPTS_DONE)
     if not AXE.exists():
         from tests.helpers import unavailable
 
@@ -122,6 +128,7 @@ def test_meeting_page_fits_1280_pixels_without_overlapping_buttons(live_server, 
     try:
         page.goto(live_server.url + f"/admin/meetings/meeting/{meeting.pk}/change/")
         page.wait_for_load_state("load")
+        page.wait_for_function(SCRIPTS_DONE)
         title = _box(page.locator("#content h1").first)
         buttons = page.locator("ul.object-tools li a")
         assert buttons.count() >= 5
@@ -139,7 +146,7 @@ def test_missing_english_title_in_french_is_marked_on_its_tab_and_named_at_the_t
     page = _admin_page(browser, live_server, language="fr")
     try:
         page.goto(live_server.url + "/admin/meetings/meeting/add/")
-        page.wait_for_load_state("load")
+        page.wait_for_function(SCRIPTS_DONE)
         assert page.locator("html").get_attribute("lang") == "fr"
         page.locator("#tab_id_title_fr").wait_for(state="attached")
         page.locator("li[aria-controls='tab_id_title_fr'] a").click()
@@ -159,6 +166,7 @@ def test_missing_english_title_in_french_is_marked_on_its_tab_and_named_at_the_t
         with page.expect_navigation():
             page.locator("input[name=_save]").click()
 
+        page.wait_for_function(SCRIPTS_DONE)
         assert "Corrigez les erreurs ci-dessous" in page.locator("p.errornote").inner_text()
         with translation.override("fr"):
             english = str(LANGUAGE_AFTER_FIELD["en"])  # "anglais" once the catalogue has it

@@ -58,7 +58,8 @@
   }
 
   // After the ready handlers that make the tabs and the autocomplete boxes (registered before this deferred script).
+  // Again at the window's load: Django's filter_horizontal boxes (SelectFilter2.js) are made then.
   if (window.django && window.django.jQuery) window.django.jQuery(name);
-  else window.addEventListener("load", name);
+  window.addEventListener("load", name);
   document.addEventListener("formset:added", function () { setTimeout(name, 0); });
 })();
