@@ -188,6 +188,11 @@ def test_missing_english_title_in_french_is_marked_on_its_tab_and_named_at_the_t
             assert "translation-tab-error" in (tab.get_attribute("class") or "")
             assert tab.inner_text().endswith(f"({marker})")
             assert page.locator(f"#{field_id}").is_visible()
+        # The tabs still work once their links have no href: by the language switch and by a click.
+        page.select_option("#modeltranslation-main-switch", index=3)
+        assert page.locator("#id_title_de").is_visible() and not page.locator("#id_title_en").is_visible()
+        page.locator("li[aria-controls='tab_id_title_nl'] a").click()
+        assert page.locator("#id_title_nl").is_visible() and not page.locator("#id_title_de").is_visible()
         assert not Meeting.objects.filter(title_fr="Réunion de printemps").exists()
         assert not AgendaItem.objects.filter(title_fr="Tour de table").exists()
         assert _serious_violations(page) == []
