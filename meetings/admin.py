@@ -32,7 +32,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from members.admin import NoDeleteMixin
 from members.models import Person
-from network.lib.widgets import PrivateFileInput
+from network.lib.widgets import LabelledSplitDateTime, PrivateFileInput
 
 from . import exports, services
 from .documents import check_upload
@@ -426,6 +426,7 @@ MEETING_STEPS: dict[str, MeetingStep] = {
 @admin.register(Meeting)
 class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     form = MeetingForm
+    formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
     list_display = ("title", "local_start_display", "format", "status", "answers")
     list_filter = ("status", "format", "crisis", "themes")
     search_fields = ("title", "summary", "venue_city")
