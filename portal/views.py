@@ -37,6 +37,7 @@ from members.enums import OrganisationKind, Participation, Role
 from members.identity import person_of
 from members.models import Country, Mandate, Notice, Organisation, Person
 from network.lib import zones
+from network.lib.collation import in_reader_order
 
 
 def member_required(view):
@@ -262,8 +263,8 @@ def directory(request):
         .filter(Q(country__isnull=True) | Q(country__participation__in=[Participation.MEMBER, Participation.OBSERVER]))
         .select_related("country")
         .prefetch_related(Prefetch("mandates", queryset=people, to_attr="roles"))
-        .order_by("country__name", "name")
     )
+    organisations = in_reader_order(organisations, "country__name", "name")
     if code:
         organisations = organisations.filter(country__code=code)
     if q:
@@ -283,7 +284,7 @@ def directory(request):
             organisation.kind, "centres"
         )
         groups[key].append(organisation)
-    countries = Country.objects.exclude(participation=Participation.FORMER).order_by("name")
+    countries = in_reader_order(Country.objects.exclude(participation=Participation.FORMER), "name")
     response = render(
         request,
         "portal/directory.html",
@@ -372,17 +373,18 @@ def board(request):
             Invitation.objects.live()
             .filter(meeting=meeting)
             .select_related("person__organisation__country", "substitute")
-            .order_by("person__organisation__country__name", "person__last_name")
         )
+        invitations = in_reader_order(invitations, "person__organisation__country__name", "person__last_name")
         by_country: dict = {}
         for invitation in invitations:
             country = invitation.person.organisation.country
             by_country.setdefault(country, []).append(invitation)
         invited = set(by_country)
-        for country in Country.objects.filter(participation=Participation.MEMBER).order_by("name"):
+        for country in Country.objects.filter(participation=Participation.MEMBER):
             if country not in invited:
                 by_country.setdefault(country, [])
-        for country, items in sorted(by_country.items(), key=lambda kv: (kv[0] is None, str(kv[0] or ""))):
+        in_order = in_reader_order([c for c in by_country if c is not None], "name") + [None] * (None in by_country)
+        for country, items in ((c, by_country[c]) for c in in_order):
             rows.append(
                 {
                     "country": country,
