@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from members.enums import Role
 from members.models import Mandate, Person
@@ -132,26 +131,10 @@ def update_recipients(meeting: Meeting):
     )
 
 
-# What each field a change can touch is called in an update's "Changed:" line. Lazy: the words are looked up when the
-# message is rendered, in each recipient's language, never in the language of whoever saved the change.
-CHANGED_FIELD_LABELS = {
-    "format": gettext_lazy("format"),
-    "starts_at": gettext_lazy("start"),
-    "ends_at": gettext_lazy("end"),
-    "time_zone": gettext_lazy("time zone"),
-    "venue_name": gettext_lazy("venue"),
-    "venue_address": gettext_lazy("address"),
-    "venue_city": gettext_lazy("city"),
-    "video_link": gettext_lazy("video-conference link"),
-    "dial_in": gettext_lazy("dial-in"),
-}
-
-
 def queue_update(meeting: Meeting, change: MeetingChange) -> list[int]:
-    """Tell every standing invitee of ``change`` (its ``changes`` keyed by field name); the names of the changed
-    fields are put in words in each reader's language when their message is rendered."""
-    changed = [CHANGED_FIELD_LABELS.get(field, field) for field in change.changes]
-    return queue(MessageKind.UPDATE, list(update_recipients(meeting)), changed=changed)
+    """Tell every standing invitee of ``change``. The changed fields go by name (as ``change.changes`` keeps
+    them); ``mailmerge`` puts them in words in each reader's language."""
+    return queue(MessageKind.UPDATE, list(update_recipients(meeting)), changed_fields=list(change.changes))
 
 
 def queue_cancellation(meeting: Meeting) -> list[int]:

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.services import language_of as language_of  # imported from here by the meetings' pages
 from outbox.models import MessageKind
@@ -113,8 +114,32 @@ def shape(kind: str, invitation: Invitation) -> tuple:
     )
 
 
+# What an update calls each field a change can touch (``MeetingChange.changes`` keeps field names). Looked up when a
+# message is rendered, so in its reader's language, never in the language of whoever saved the change.
+CHANGED_FIELD_LABELS = {
+    "format": gettext_lazy("format"),
+    "starts_at": gettext_lazy("start"),
+    "ends_at": gettext_lazy("end"),
+    "time_zone": gettext_lazy("time zone"),
+    "venue_name": gettext_lazy("venue"),
+    "venue_address": gettext_lazy("address"),
+    "venue_city": gettext_lazy("city"),
+    "video_link": gettext_lazy("video-conference link"),
+    "dial_in": gettext_lazy("dial-in"),
+}
+
+
+def changed_in_words(fields: list[str]) -> list[str]:
+    """The names of changed fields in the active language, in the order given."""
+    return [str(CHANGED_FIELD_LABELS.get(field, field)) for field in fields]
+
+
 def _context(invitation, *, urls: dict[str, str], shared: dict, **extra) -> dict:
+    """A message's template context; call it with the reader's language active (every word is looked up now).
+    ``extra``: more context; ``changed_fields`` (field names) becomes ``changed``, in words."""
     meeting = invitation.meeting
+    if "changed_fields" in extra:
+        extra["changed"] = changed_in_words(extra.pop("changed_fields"))
     if "agenda" not in shared:
         shared["agenda"] = planned_agenda(meeting)
     return {

@@ -15,6 +15,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
 from django.utils import translation
+from django.utils.translation import gettext
 
 from outbox.models import MessageKind
 from outbox.services import new_message, store_single
@@ -38,6 +39,11 @@ class AccountAdapter(DefaultAccountAdapter):
             logger.info("Password reset not sent: the address is no active member's login.")
             return
         self.send_mail("account/email/password_reset_key", person.email, context)
+
+    def format_email_subject(self, subject: str) -> str:
+        """The site's name before the subject, in the language the mail is rendered in (``send_mail`` makes it the
+        recipient's); ``ACCOUNT_EMAIL_SUBJECT_PREFIX`` would be the same words for every reader."""
+        return f"{gettext('DG Network')} · {subject}"
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Write the message to the outbox, in the language of the person the address belongs to. An address that
