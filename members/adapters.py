@@ -13,7 +13,9 @@ import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -55,7 +57,17 @@ class AccountAdapter(DefaultAccountAdapter):
         language = language_of(person) if person is not None else translation.get_language() or "en"
         request = allauth_context.request
         with translation.override(language):
-            ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+            ctx = {
+                "request": request,
+                "email": email,
+                "current_site": get_current_site(request),
+                # Our frame around allauth's messages (templates/account/email/base_message.txt): the greeting by
+                # name and the signature every other mail has.
+                "person": person,
+                "portal_url": settings.SITE_URL + reverse("portal:dashboard"),
+                "secretariat_email": settings.SECRETARIAT_EMAIL,
+                **context,
+            }
             message = self.render_mail(template_prefix, email, ctx)
         html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
         store_single(

@@ -29,8 +29,8 @@ from knowledge.models import (
 )
 from meetings.models import Crisis, Meeting, Theme
 from members.models import Country
-from network.lib.files import private_file_response
 from network.lib.collation import in_reader_order
+from network.lib.files import private_file_response
 
 from .views import member_required
 

@@ -89,6 +89,13 @@ def leaks(language: str, message: str) -> list[str]:
     return sorted(p for p in foreign_phrases(language) if re.search(r"(?<![\w%])" + re.escape(p) + r"(?![\w])", text))
 
 
+def french_typography_faults(message: str) -> list[str]:
+    """Places where a French message breaks the rule it keeps everywhere else: a non-breaking space before ``:``,
+    ``;``, ``?`` and ``!`` (links, addresses and times left out)."""
+    text = _WITHOUT_ADDRESSES.sub(" ", message)
+    return [m.group(0) for m in re.finditer(r".{0,12}[^\u00a0\u202f][:;?!](?=\s|$)", text, flags=re.MULTILINE)]
+
+
 def readable(row: OutgoingMessage) -> str:
     """What a reader of the row sees: subject, text, the HTML's text, and the calendar's text properties."""
     parts = [row.subject, row.body_text, html_module.unescape(re.sub(r"<[^>]+>", " ", row.body_html))]
@@ -191,6 +198,8 @@ def test_every_kind_of_message_is_in_its_recipients_language_whatever_language_i
         assert row.language == language
         found = leaks(language, readable(row))
         assert not found, f"{kind} in {language} says, in another language: {found}"
+        if language == "fr":
+            assert not french_typography_faults(readable(row)), f"{kind}: {french_typography_faults(readable(row))}"
 
 
 def test_the_password_reset_mail_is_in_the_persons_language_not_the_pages(recipient_in, client):
@@ -198,10 +207,12 @@ def test_the_password_reset_mail_is_in_the_persons_language_not_the_pages(recipi
     person, _meeting, _invitation = recipient_in("fr")
     open_account(person)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
-    client.post(reverse("account_reset_password"), {"email": person.email}, HTTP_ACCEPT_LANGUAGE="nl")
+    with translation.override("en"):  # the page's Dutch must not stay active for the tests after this one
+        client.post(reverse("account_reset_password"), {"email": person.email}, HTTP_ACCEPT_LANGUAGE="nl")
     row = OutgoingMessage.objects.get(kind=MessageKind.ACCOUNT, person=person)
     assert row.language == "fr"
     assert not leaks("fr", readable(row))
+    assert not french_typography_faults(readable(row))
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "de"])
@@ -231,3 +242,4 @@ def test_the_leak_check_finds_another_languages_words():
     assert "einde" in leaks("en", "Changed: begin, einde.")
     assert leaks("fr", "Changed: start, end.")
     assert not leaks("en", "Changed: start, end.")
+    assert french_typography_faults("Quand: demain. Motif\u00a0: aucun") == ["Quand:"]
