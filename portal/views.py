@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -143,11 +143,12 @@ def meeting(request, pk):
         local_when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({my_zone.key})"
     agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
     documents = visibility.documents(reader).filter(meeting=meeting, is_archived=False)
-    answers = (
+    answers = in_reader_order(
         Invitation.objects.live()
         .filter(meeting=meeting, sent_at__isnull=False)
-        .select_related("person__organisation__country", "substitute")
-        .order_by(F("person__organisation__country__name").asc(nulls_last=True), "person__last_name")
+        .select_related("person__organisation__country", "substitute"),
+        "person__organisation__country__name",
+        "person__last_name",
     )
     map_url = ""
     if meeting.has_venue:

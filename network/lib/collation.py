@@ -87,7 +87,7 @@ def reader_ordering(model: type[models.Model], fields: Iterable[str], language: 
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     collation = collation_for(language)
     code = collation.split("-")[0]
-    return [Collate(_translated_column(model, f, code), collation).asc() for f in fields]
+    return [Collate(_translated_column(model, f, code), collation).asc(nulls_last=True) for f in fields]
 
 
 def in_reader_order(

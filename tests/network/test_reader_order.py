@@ -91,3 +91,23 @@ def test_the_directory_lists_countries_in_the_readers_order(countries, client):
         positions = [html.find(f">{NAMES[c]['fr']}<") for c in ("SE", "CZ")]
     assert -1 not in positions, (page.status_code, page.get("Location"))
     assert positions[0] < positions[1], "Suède comes before Tchéquie in French"
+
+
+def test_the_admins_country_filter_and_country_list_are_in_the_readers_order(countries, staff_client):
+    for code in ("SE", "CZ"):
+        factories.organisation(Country.objects.get(code=code))
+    for url in (reverse("admin:members_organisation_changelist"), reverse("admin:members_country_changelist")):
+        html = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert html.find("Suède") < html.find("Tchéquie") and html.find("Suède") > 0, url
+
+
+def test_the_participants_list_is_in_the_readers_order(countries):
+    from meetings.exports import participant_rows
+
+    meeting = factories.meeting()
+    for code in ("CZ", "CY", "SE"):
+        factories.invitation(meeting, factories.director(Country.objects.get(code=code)))
+    with translation.override("fr"):
+        assert [row[0] for row in participant_rows(meeting)[1:]] == ["Chypre", "Suède", "Tchéquie"]
+    with translation.override("de"):
+        assert [row[0] for row in participant_rows(meeting)[1:]] == ["Schweden", "Tschechien", "Zypern"]
