@@ -103,6 +103,7 @@ def readable(row: OutgoingMessage) -> str:
         if attachment.get("content_type") == "text/calendar":
             for event in icalendar.Calendar.from_ical(attachment["content"]).walk("VEVENT"):
                 parts += [str(event.get(name, "")) for name in ("SUMMARY", "DESCRIPTION", "LOCATION")]
+                parts.append(str(event["ORGANIZER"].params.get("CN", "")))
     return "\n".join(parts)
 
 
