@@ -101,13 +101,13 @@ class _StandIn:
         self.person = SimpleNamespace(full_name=NAME)
 
 
-def shape(kind: str, invitation: Invitation) -> tuple:
+def shape(kind: str, invitation: Invitation, language: str | None = None) -> tuple:
     """What decides a message's wording apart from the names and links: invitations alike in these share one
-    rendering."""
+    rendering. ``language``: the reader's, by default the invitee's."""
     return (
         invitation.meeting_id,
         kind,
-        language_of(invitation.person),
+        language or language_of(invitation.person),
         invitation.capacity,
         invitation.answer,
         invitation.delegated_from_id is not None,
@@ -241,28 +241,32 @@ def _form(kind: str, invitation: Invitation, shared: dict, extra: dict) -> Form:
 
 
 @contextlib.contextmanager
-def as_they_read_it(invitation: Invitation):
-    """The invitee's language and the meeting's time zone, active for the block."""
-    with translation.override(language_of(invitation.person)), timezone.override(invitation.meeting.zone):
+def as_they_read_it(invitation: Invitation, language: str | None = None):
+    """The reader's language (by default the invitee's) and the meeting's time zone, active for the block."""
+    language = language or language_of(invitation.person)
+    with translation.override(language), timezone.override(invitation.meeting.zone):
         yield
 
 
-def compose(kind: str, invitation: Invitation, *, shared: dict | None = None, **extra) -> Composed:
+def compose(
+    kind: str, invitation: Invitation, *, shared: dict | None = None, language: str | None = None, **extra
+) -> Composed:
     """Render one message of ``kind`` (a ``MessageKind`` with a template) for ``invitation``, in the invitee's
-    language and the meeting's time zone. Calls that pass the same ``shared`` dict (one per sending and meeting)
-    render each shape of message once and fill it in for each person. ``extra``: more template context. Raises what
-    rendering raises (a template error, ``ValueError`` for a kind without a template)."""
+    language (or ``language``: the copy for an assistant who reads another) and the meeting's time zone. Calls that
+    pass the same ``shared`` dict (one per sending and meeting) render each shape of message once and fill it in for
+    each person. ``extra``: more template context. Raises what rendering raises (a template error, ``ValueError``
+    for a kind without a template)."""
     meeting = invitation.meeting
     shared = shared if shared is not None else {}
     if kind in PERSONAL:
-        with as_they_read_it(invitation):
+        with as_they_read_it(invitation, language):
             context = _context(invitation, urls=links.answer_urls(invitation), shared=shared, kind=kind, **extra)
             text, html = render(TEMPLATES[kind], context)
             return Composed(_subject(kind, meeting), text, html, [])
     forms = shared.setdefault("forms", {})
-    key = shape(kind, invitation)  # the language is part of the shape
+    key = shape(kind, invitation, language)  # the language is part of the shape
     if key not in forms:
-        with as_they_read_it(invitation):
+        with as_they_read_it(invitation, language):
             forms[key] = _form(kind, invitation, shared, extra)
     # Filling in needs no language or time zone: names and a token.
     return forms[key].fill(invitation)

@@ -244,3 +244,25 @@ def test_the_leak_check_finds_another_languages_words():
     assert leaks("fr", "Changed: start, end.")
     assert not leaks("en", "Changed: start, end.")
     assert french_typography_faults("Quand: demain. Motif\u00a0: aucun") == ["Quand:"]
+
+
+@pytest.mark.parametrize("kind", [MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION])
+def test_an_assistant_who_reads_another_language_gets_their_own_copy_in_it(recipient_in, kind):
+    """Assistants are copied on their director's meeting mail; one who reads another language than the director gets
+    a copy of their own, in theirs, instead of the director's French in copy."""
+    director, meeting, invitation = recipient_in("fr")
+    same = factories.person(director.organisation, first_name="Chloé", preferred_language="fr")
+    other = factories.person(director.organisation, first_name="Dieter", preferred_language="de")
+    for assistant in (same, other):
+        factories.mandate(assistant, role="assistant")
+    already = set(OutgoingMessage.objects.values_list("pk", flat=True))
+    with translation.override("nl"):
+        _make(kind, director, meeting, invitation)
+    rows = OutgoingMessage.objects.filter(kind=kind).exclude(pk__in=already)
+    to_director = rows.get(person=director)
+    assert to_director.cc == [same.email]
+    copy = rows.get(person=other)
+    assert (copy.to, copy.language, copy.cc, copy.invitation_id) == (other.email, "de", [], invitation.pk)
+    assert not leaks("de", readable(copy))
+    with translation.override("de"):
+        assert copy.body_text.startswith(f"Guten Tag {director.full_name},")

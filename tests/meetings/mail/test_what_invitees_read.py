@@ -49,7 +49,9 @@ def test_each_invitee_reads_the_invitation_in_their_language_with_assistants_in_
         "nl": factories.director(factories.country("NL"), first_name="Cees", preferred_language="nl"),
         "en": factories.director(factories.country("IE"), first_name="Dara"),  # no preference: English
     }
-    assistant = factories.person(people["fr"].organisation, first_name="Chloé", email="assistant@crisis.fr")
+    assistant = factories.person(
+        people["fr"].organisation, first_name="Chloé", email="assistant@crisis.fr", preferred_language="fr"
+    )
     factories.mandate(assistant, role=Role.ASSISTANT)
     invitations = {lang: factories.invitation(meeting, p) for lang, p in people.items()}
 
