@@ -37,7 +37,7 @@ from members.enums import OrganisationKind, Participation, Role
 from members.identity import person_of
 from members.models import Country, Mandate, Notice, Organisation, Person
 from network.lib import zones
-from network.lib.collation import in_reader_order
+from network.lib.collation import in_reader_order, reader_ordering
 
 
 def member_required(view):
@@ -257,7 +257,7 @@ def directory(request):
         Mandate.objects.current()
         .filter(role__in=[Role.DIRECTOR_GENERAL, Role.DEPUTY, Role.OBSERVER, Role.SECRETARIAT], person__is_active=True)
         .select_related("person")
-        .order_by("role", "person__last_name")
+        .order_by("role", *reader_ordering(Mandate, ["person__last_name", "person__first_name"]))
     )
     organisations = (
         Organisation.objects.active()

@@ -91,6 +91,10 @@ def test_the_directory_lists_countries_in_the_readers_order(countries, client):
         positions = [html.find(f">{NAMES[c]['fr']}<") for c in ("SE", "CZ")]
     assert -1 not in positions, (page.status_code, page.get("Location"))
     assert positions[0] < positions[1], "Suède comes before Tchéquie in French"
+    # A search (a DISTINCT query) keeps the order.
+    factories.director(Country.objects.get(code="CZ"))
+    html = client.get(reverse("portal:directory"), {"q": "Member"}).content.decode()
+    assert 0 < html.find("<td>Suède</td>") < html.find("<td>Tchéquie</td>")
 
 
 def test_the_admins_country_filter_and_country_list_are_in_the_readers_order(countries, staff_client):
