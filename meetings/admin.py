@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
@@ -365,13 +365,19 @@ def _network_preview(meeting: Meeting) -> dict:
     return {"planned": planned, "skipped": skipped}
 
 
+def _send_question(n: int) -> str:
+    return ngettext("Send %(n)d invitation now?", "Send %(n)d invitations now?", n) % {"n": n}
+
+
 MEETING_STEPS: dict[str, MeetingStep] = {
     "invite_network": MeetingStep(
         path="invite-network",
         title=_("Invite the network"),
         button=_("Invite the network"),
         run=lambda request, meeting: services.invite_network(meeting, by=request.user),
-        done=lambda invitations: gettext("%(n)d invitations added.") % {"n": len(invitations)},
+        done=lambda invitations: (
+            ngettext("%(n)d invitation added.", "%(n)d invitations added.", len(invitations)) % {"n": len(invitations)}
+        ),
         context=_network_preview,
         template="invite_network.html",
     ),
@@ -380,8 +386,8 @@ MEETING_STEPS: dict[str, MeetingStep] = {
         title=_("Send the invitations"),
         button=_("Send"),
         run=lambda request, meeting: services.send_invitations(meeting),
-        done=lambda n: gettext("%(n)d invitations sent.") % {"n": n},
-        question=lambda meeting: gettext("Send %(n)d invitations now?") % {"n": _unsent(meeting)},
+        done=lambda n: ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", n) % {"n": n},
+        question=lambda meeting: _send_question(_unsent(meeting)),
     ),
     "cancel": MeetingStep(
         path="cancel",
@@ -756,7 +762,8 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     def withdraw(self, request, queryset):
         for invitation in queryset:
             services.withdraw_invitation(invitation)
-        messages.success(request, gettext("%(n)d invitations withdrawn.") % {"n": queryset.count()})
+        n = queryset.count()
+        messages.success(request, ngettext("%(n)d invitation withdrawn.", "%(n)d invitations withdrawn.", n) % {"n": n})
 
 
 @admin.register(Attendance)

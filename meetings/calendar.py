@@ -10,6 +10,7 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from network.lib.vtimezone import vtimezone
 
@@ -61,7 +62,7 @@ def meeting_event(
         event.add("description", description)
     event.add("url", settings.SITE_URL + reverse("portal:meeting", args=[meeting.pk]))
     organizer = icalendar.vCalAddress(f"mailto:{settings.SECRETARIAT_EMAIL}")
-    organizer.params["cn"] = icalendar.vText("DG Network secretariat")
+    organizer.params["cn"] = icalendar.vText(gettext("The secretariat of the DG Network"))  # the reader's words
     event.add("organizer", organizer)
     if invitation is not None:
         event.add("attendee", attendee(invitation))

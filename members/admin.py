@@ -21,6 +21,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from network.lib.collation import reader_ordering
+
 from . import services
 from .admin_roles import SiteAdministratorOnly, is_site_administrator
 from .enums import Role
@@ -168,7 +170,10 @@ class CountryAdmin(ExportMixin, TranslatedRegistryAdmin):
     list_display = ("code", "name", "is_eu_member", "participation")
     list_filter = ("participation", "is_eu_member")
     search_fields = ("code", "name")
-    ordering = ("code",)
+
+    def get_ordering(self, request):
+        # By name as the reader's language sorts it; other admins' country filters and pickers follow this order.
+        return reader_ordering(Country, ["name"], getattr(request, "LANGUAGE_CODE", None))
 
 
 @admin.register(Organisation)
@@ -180,6 +185,10 @@ class OrganisationAdmin(ExportMixin, TranslatedRegistryAdmin):
     list_select_related = ("country",)
     autocomplete_fields = ("country",)
     inlines = [OrganisationMandateInline]
+
+    def get_ordering(self, request):
+        return reader_ordering(Organisation, ["country__name", "name"], getattr(request, "LANGUAGE_CODE", None))
+
     actions = ["deactivate", "reactivate"]
     fieldsets = (
         (None, {"fields": ("kind", "country", "name", "acronym", "is_active")}),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,6 +37,7 @@ from members.enums import OrganisationKind, Participation, Role
 from members.identity import person_of
 from members.models import Country, Mandate, Notice, Organisation, Person
 from network.lib import fold, zones
+from network.lib.collation import in_reader_order, reader_ordering
 
 
 def member_required(view):
@@ -141,11 +142,12 @@ def meeting(request, pk):
         local_when = times.span(meeting.starts_at, meeting.ends_at, my_zone)
     agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
     documents = visibility.documents(reader).filter(meeting=meeting, is_archived=False)
-    answers = (
+    answers = in_reader_order(
         Invitation.objects.live()
         .filter(meeting=meeting, sent_at__isnull=False)
-        .select_related("person__organisation__country", "substitute")
-        .order_by(F("person__organisation__country__name").asc(nulls_last=True), "person__last_name")
+        .select_related("person__organisation__country", "substitute"),
+        "person__organisation__country__name",
+        "person__last_name",
     )
     map_url = ""
     if meeting.has_venue:
@@ -251,15 +253,15 @@ def directory(request):
         Mandate.objects.current()
         .filter(role__in=[Role.DIRECTOR_GENERAL, Role.DEPUTY, Role.OBSERVER, Role.SECRETARIAT], person__is_active=True)
         .select_related("person")
-        .order_by("role", "person__last_name")
+        .order_by("role", *reader_ordering(Mandate, ["person__last_name", "person__first_name"]))
     )
     organisations = (
         Organisation.objects.active()
         .filter(Q(country__isnull=True) | Q(country__participation__in=[Participation.MEMBER, Participation.OBSERVER]))
         .select_related("country")
         .prefetch_related(Prefetch("mandates", queryset=people, to_attr="roles"))
-        .order_by("country__name", "name")
     )
+    organisations = in_reader_order(organisations, "country__name", "name")
     if code:
         organisations = organisations.filter(country__code=code)
     if q:
@@ -284,7 +286,7 @@ def directory(request):
             organisation.kind, "centres"
         )
         groups[key].append(organisation)
-    countries = Country.objects.exclude(participation=Participation.FORMER).order_by("name")
+    countries = in_reader_order(Country.objects.exclude(participation=Participation.FORMER), "name")
     response = render(
         request,
         "portal/directory.html",
@@ -373,17 +375,18 @@ def board(request):
             Invitation.objects.live()
             .filter(meeting=meeting)
             .select_related("person__organisation__country", "substitute")
-            .order_by("person__organisation__country__name", "person__last_name")
         )
+        invitations = in_reader_order(invitations, "person__organisation__country__name", "person__last_name")
         by_country: dict = {}
         for invitation in invitations:
             country = invitation.person.organisation.country
             by_country.setdefault(country, []).append(invitation)
         invited = set(by_country)
-        for country in Country.objects.filter(participation=Participation.MEMBER).order_by("name"):
+        for country in Country.objects.filter(participation=Participation.MEMBER):
             if country not in invited:
                 by_country.setdefault(country, [])
-        for country, items in sorted(by_country.items(), key=lambda kv: (kv[0] is None, str(kv[0] or ""))):
+        in_order = in_reader_order([c for c in by_country if c is not None], "name") + [None] * (None in by_country)
+        for country, items in ((c, by_country[c]) for c in in_order):
             rows.append(
                 {
                     "country": country,
