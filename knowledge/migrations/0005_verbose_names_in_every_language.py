@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('knowledge', '0003_single_line_titles'),
+        ('knowledge', '0004_unaccented_search'),
         ('meetings', '0010_verbose_names_in_every_language'),
     ]
 
