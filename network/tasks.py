@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from alerts import services as alerts
 from knowledge import services as knowledge
 from meetings import delivery as meetings_mail
 from outbox import services as outbox
@@ -19,6 +20,17 @@ def send_reminders() -> int:
 @shared_task(ignore_result=True)
 def sweep_outbox() -> dict:
     return outbox.sweep()
+
+
+def run_alerts() -> dict:
+    """The alerts' job: take the escalation steps that are due, and hand over again the urgent mail left queued (the
+    broker was away) or in flight (a worker died) longer than ``OUTBOX_URGENT_STALE_SECONDS``."""
+    return {"steps": alerts.escalate(), **outbox.sweep()}
+
+
+@shared_task(ignore_result=True)
+def escalate_alerts() -> dict:
+    return run_alerts()
 
 
 @shared_task(ignore_result=True)
