@@ -129,10 +129,11 @@ def send_alert(alert: Alert, *, now: datetime.datetime | None = None) -> int:
     row per country and the first step's messages, urgent in the outbox. Raises ``ValidationError``; then nothing is
     changed. Returns how many messages were queued."""
     now = now or timezone.now()
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    given, alert = alert, Alert.objects.select_for_update().get(pk=alert.pk)
     validate(alert, now=now)
     alert.status, alert.sent_at = AlertStatus.SENT, now
     alert.save(update_fields=["status", "sent_at"])
+    given.status, given.sent_at = alert.status, alert.sent_at
     targets = AlertCountry.objects.bulk_create(
         AlertCountry(alert=alert, country=centre.country, organisation=centre, step=Step.FIRST, step_at=now)
         for centre in member_centres()
@@ -195,8 +196,8 @@ def _compose(recipient: AlertRecipient, url: str):
             "portal_url": settings.SITE_URL,
             "secretariat_email": settings.SECRETARIAT_EMAIL,
         }
-        label = _("TEST ALERT") if alert.is_test else _("ALERT")
-        subject = f"{label}: {context['texts']['title']}"
+        title = {"title": context["texts"]["title"]}
+        subject = _("TEST ALERT: %(title)s") % title if alert.is_test else _("ALERT: %(title)s") % title
         text = render_to_string("alerts/email/alert.txt", context)
         html = render_to_string("alerts/email/alert.html", context)
     return new_message(
@@ -288,11 +289,11 @@ def record_call(target: AlertCountry, *, outcome: str, note: str = "", now: date
 
 def close(alert: Alert, *, now: datetime.datetime | None = None) -> bool:
     """Close a sent alert: no more escalation, acknowledgements no longer count. Returns False if it was not open."""
-    return bool(
-        Alert.objects.filter(pk=alert.pk, status=AlertStatus.SENT).update(
-            status=AlertStatus.CLOSED, closed_at=now or timezone.now()
-        )
-    )
+    now = now or timezone.now()
+    closed = Alert.objects.filter(pk=alert.pk, status=AlertStatus.SENT).update(status=AlertStatus.CLOSED, closed_at=now)
+    if closed:
+        alert.status, alert.closed_at = AlertStatus.CLOSED, now
+    return bool(closed)
 
 
 # --- The board ------------------------------------------------------------------------------------------------------
@@ -371,7 +372,7 @@ def test_report_dataset():
     from network.lib.neutralise import spreadsheet_cell
 
     alerts, rows = test_report()
-    headers = [_("Country")] + [f"{timezone.localtime(a.sent_at).strftime('%Y-%m-%d %H:%M')} {a.title}" for a in alerts]
+    headers = [_("Country")] + [f"{a.title} ({timezone.localtime(a.sent_at):%Y-%m-%d %H:%M})" for a in alerts]
     data = tablib.Dataset(headers=[spreadsheet_cell(h) for h in headers])
     for country, seconds in rows:
         data.append([spreadsheet_cell(country.name)] + [s if s is not None else "" for s in seconds])
