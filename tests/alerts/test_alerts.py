@@ -11,11 +11,10 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 
 from alerts import links, services
 from alerts.enums import AlertStatus, CallOutcome, Step
-from alerts.models import Alert, AlertCountry, AlertRecipient
+from alerts.models import AlertCountry, AlertRecipient
 from meetings import links as meeting_links
 from outbox.models import MessageKind, MessageStatus, OutgoingMessage
 from tests import factories
@@ -194,9 +193,9 @@ def test_a_country_that_does_not_acknowledge_is_escalated_step_by_step_and_then_
         services.acknowledge(AlertCountry.objects.get(country__code="BE"), by="Alex Cp", via="portal")
 
     def at(minutes: int) -> int:
-        with time_machine.travel(T0 + datetime.timedelta(minutes=minutes), tick=False):
-            with django_capture_on_commit_callbacks(execute=True):
-                return services.escalate()
+        moment = T0 + datetime.timedelta(minutes=minutes)
+        with time_machine.travel(moment, tick=False), django_capture_on_commit_callbacks(execute=True):
+            return services.escalate()
 
     assert at(14) == 0
     assert at(15) == 2  # France and Germany; Belgium acknowledged
