@@ -279,6 +279,9 @@ def network():
     factories.enable_two_factor(administrator)
     secretariat = open_account(secretary, staff=True)
     factories.enable_two_factor(secretariat)
+    from alerts import services as alerts
+
+    alerts.send_alert(factories.alert(secretariat, is_test=True))
     users = {"site administrator": administrator, "secretariat": secretariat, "anonymous": None}
     for role, person in [
         ("director-general", director),
