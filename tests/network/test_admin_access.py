@@ -40,6 +40,7 @@ def world(db):
     from allauth.mfa.models import Authenticator
     from allauth.usersessions.models import UserSession
 
+    from alerts.models import Alert
     from knowledge.models import Action, Conclusion, LessonLearned, Minutes, NewsItem
     from meetings.enums import MeetingStatus
     from meetings.models import Attendance, Crisis, Theme
@@ -93,6 +94,7 @@ def world(db):
         Conclusion: conclusion,
         Minutes: Minutes.objects.create(meeting=held, text_en="<p>Opening</p>"),
         NewsItem: NewsItem.objects.create(slug="spring", title_en="Spring meeting", body_en="<p>Held.</p>"),
+        Alert: factories.alert(secretariat),
     }
     return {
         "objects": objects,
@@ -183,6 +185,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # URL: (site administrator, secretariat with TOTP)
     # The site's own pages (index, app indexes, login, autocomplete…)
     "app_list:account": (200, 404),
+    "app_list:alerts": (200, 200),
     "app_list:auth": (200, 404),
     "app_list:knowledge": (200, 200),
     "app_list:meetings": (200, 200),
@@ -202,6 +205,12 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "password_change_done": (200, 200),
     "view_on_site": (404, 404),
     # The network's data: the registry, meetings, knowledge, the outbox (nothing is deleted through the admin)
+    "alerts_alert_add": (200, 200),
+    "alerts_alert_change": (200, 200),
+    "alerts_alert_changelist": (200, 200),
+    "alerts_alert_delete": (403, 403),
+    "alerts_alert_history": (200, 200),
+    "alerts_alert_object": (302, 302),
     "knowledge_action_add": (200, 200),
     "knowledge_action_change": (200, 200),
     "knowledge_action_changelist": (200, 200),
@@ -574,6 +583,9 @@ def test_site_administrator_keeps_full_rights_over_accounts(client, world):
 # --- The Secretariat group's permissions ------------------------------------------------------------------------------
 
 SECRETARIAT_PERMISSIONS = [
+    "alerts.add_alert",
+    "alerts.change_alert",
+    "alerts.view_alert",
     "knowledge.add_action",
     "knowledge.add_actionupdate",
     "knowledge.add_conclusion",
