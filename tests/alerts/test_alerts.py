@@ -14,7 +14,7 @@ from django.db import connection
 
 from alerts import links, services
 from alerts.enums import AlertStatus, CallOutcome, Step
-from alerts.models import AlertCountry, AlertRecipient
+from alerts.models import Alert, AlertCountry, AlertRecipient
 from meetings import links as meeting_links
 from outbox.models import MessageKind, MessageStatus, OutgoingMessage
 from tests import factories
@@ -285,3 +285,25 @@ def test_the_test_report_gives_each_countrys_seconds_to_acknowledge_over_time(
     data = services.test_report_dataset()
     assert data.headers[1] == '\'=HYPERLINK("x") (2027-03-02 10:00)'
     assert data.dict[2]["Country"] == "Country FR"
+
+
+# --- Demo ------------------------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_two_closed_test_alerts_and_an_open_alert_that_sends_no_mail(monkeypatch):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("DEMO_PASSWORD", "correct horse battery staple")
+    call_command("load_demo", stdout=__import__("io").StringIO())
+    call_command("load_demo", stdout=__import__("io").StringIO())  # twice: nothing more
+
+    assert Alert.objects.filter(is_test=True, status=AlertStatus.CLOSED).count() == 2
+    live = Alert.objects.get(status=AlertStatus.SENT)
+    rows = services.board(live)
+    assert len(rows) >= 20
+    assert {r.delivered == r.sent for r in rows} == {True}
+    assert any(r.target.acknowledged_at for r in rows) and any(r.phone for r in rows)
+    assert not OutgoingMessage.objects.filter(kind=MessageKind.ALERT).exclude(status=MessageStatus.SENT).exists()
+    assert services.escalate() == 0  # the late centres are at the calling step: no mail
+    alerts, report = services.test_report()
+    assert len(alerts) == 2 and any(seconds[0] for _country, seconds in report)

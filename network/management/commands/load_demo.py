@@ -7,7 +7,9 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from alerts import demo as alerts_demo
 from knowledge import demo as knowledge_demo
+from alerts.models import Alert
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
 from meetings import demo as meetings_demo
 from meetings.models import Invitation, Meeting
@@ -25,6 +27,7 @@ class Command(BaseCommand):
             created.update(meetings_demo.load())
             created.update(knowledge_demo.load())
             logins = self._accounts()
+            created.update(alerts_demo.load())  # after the accounts: an alert is sent by the secretariat's
 
         totals = {
             "countries": Country.objects.count(),
@@ -38,6 +41,7 @@ class Command(BaseCommand):
             "conclusions": Conclusion.objects.count(),
             "actions": Action.objects.count(),
             "news": NewsItem.objects.count(),
+            "alerts": Alert.objects.count(),
         }
         self.stdout.write("Demo network:")
         for name, total in totals.items():
