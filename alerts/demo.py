@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from members.models import User
 from members.services import language_of
-from outbox.models import MessageKind, MessageStatus, OutgoingMessage
+from outbox.models import MessageKind, MessageStatus
 from outbox.services import new_message
 
 from . import services

@@ -4,6 +4,7 @@
 import pytest
 
 from tests import factories, smtp
+from tests.outbox.test_delivery_integration import app_settings  # noqa: E402, F401 - the real stack's fixture
 
 smtp_sink = smtp.smtp_sink  # the fixture, made visible to these modules
 

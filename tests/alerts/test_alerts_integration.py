@@ -22,10 +22,8 @@ from outbox.models import MessageKind, MessageStatus, OutgoingMessage
 from tests import factories
 from tests.helpers import celery_worker, free_port, private_redis, unavailable, wait_until
 from tests.outbox.test_delivery_integration import (
-    app_settings,  # noqa: F401 - a fixture
     meeting_with,
     publishing_to,
-    smtp_sink,  # noqa: F401 - a fixture
     worker_env,
 )
 

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from alerts import demo as alerts_demo
-from knowledge import demo as knowledge_demo
 from alerts.models import Alert
+from knowledge import demo as knowledge_demo
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
 from meetings import demo as meetings_demo
 from meetings.models import Invitation, Meeting
