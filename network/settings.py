@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "meetings",
     "knowledge",
     "alerts",
+    "questionnaires",
     "portal",
     "outbox",
 ]
