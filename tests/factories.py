@@ -329,3 +329,38 @@ def alert(user: User, **kwargs):
     kwargs.setdefault("request_en", "Confirm that your centre is reachable.")
     kwargs.setdefault("acknowledge_by", timezone.now() + datetime.timedelta(hours=1))
     return Alert.objects.create(created_by=user, **kwargs)
+
+
+# --- Questionnaires --------------------------------------------------------------------------------------------------
+
+
+def questionnaire(user: User, *, questions: bool = True, **kwargs):
+    """A draft questionnaire of the network with a deadline in 14 days and, unless told, four questions: reception
+    capacity (number, persons), private initiatives (yes/no), channels used (several choices), remarks (long text,
+    optional). Deadlines, reminders and invitations are the services'."""
+    from django.utils import timezone
+
+    from questionnaires.models import Question, Questionnaire
+
+    kwargs.setdefault("title_en", "Receiving people who fled Ukraine")
+    kwargs.setdefault("deadline", timezone.now() + datetime.timedelta(days=14))
+    made = Questionnaire.objects.create(created_by=user, **kwargs)
+    if questions:
+        for position, (kind, text, extra) in enumerate(
+            [
+                ("number", "Reception capacity", {"unit_en": "persons", "unit_de": "Personen"}),
+                ("yes_no", "Are private reception initiatives coordinated?", {}),
+                (
+                    "multiple_choice",
+                    "Communication channels used",
+                    {
+                        "options_en": "Website\nSocial media\nHotline\nSMS",
+                        "options_de": "Website\nSoziale Medien\nHotline\nSMS",
+                    },
+                ),
+                ("long_text", "Remarks", {"required": False}),
+            ],
+            start=1,
+        ):
+            Question.objects.create(questionnaire=made, position=position, kind=kind, text_en=text, **extra)
+    return made
