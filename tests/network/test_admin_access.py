@@ -41,12 +41,12 @@ def world(db):
     from allauth.usersessions.models import UserSession
 
     from alerts.models import Alert
-    from questionnaires.models import CountryAnswer, Questionnaire
     from knowledge.models import Action, Conclusion, LessonLearned, Minutes, NewsItem
     from meetings.enums import MeetingStatus
     from meetings.models import Attendance, Crisis, Theme
     from members.models import Presidency
     from outbox.models import MessageKind, OutgoingMessage
+    from questionnaires.models import CountryAnswer, Questionnaire
 
     superuser = User.objects.create_superuser(email="admin@example.org", password="correct horse battery staple")
     factories.enable_two_factor(superuser)
