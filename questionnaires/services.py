@@ -103,7 +103,7 @@ def open_questionnaire(questionnaire: Questionnaire, *, now: datetime.datetime |
     Raises ``ValidationError`` when it has no question, its deadline is past, or it is not a draft. Returns how many
     invitations were queued."""
     now = now or timezone.now()
-    questionnaire = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    given, questionnaire = questionnaire, Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
     if questionnaire.status != QuestionnaireStatus.DRAFT:
         raise ValidationError(_("This questionnaire is already open."))
     if not questionnaire.questions.exists():
@@ -111,6 +111,8 @@ def open_questionnaire(questionnaire: Questionnaire, *, now: datetime.datetime |
     if questionnaire.deadline <= now:
         raise ValidationError({"deadline": _("The deadline must be in the future.")})
     Questionnaire.objects.filter(pk=questionnaire.pk).update(status=QuestionnaireStatus.OPEN, opened_at=now)
+    given.status = questionnaire.status = QuestionnaireStatus.OPEN
+    given.opened_at = questionnaire.opened_at = now
     messages = [
         _mail(questionnaire, person, key=f"questionnaire:{questionnaire.pk}:{person.pk}:invitation", reminder=False)
         for country in countries_asked(questionnaire)

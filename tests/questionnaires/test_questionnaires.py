@@ -343,3 +343,22 @@ def test_answering_in_the_portal_saves_a_draft_then_submits(client, opened):
     assert ok.status_code == 302
     answer = CountryAnswer.objects.get(country__code="DE")
     assert (answer.status, answer.language, answer.values[q(opened, 3)[1:]]) == (AnswerStatus.SUBMITTED, "de", [0, 2])
+
+
+def test_the_demo_has_the_spring_2022_questionnaire_with_answers_in_several_languages(monkeypatch):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from questionnaires.models import Questionnaire
+
+    monkeypatch.setenv("DEMO_PASSWORD", "correct horse battery staple")
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())
+
+    (questionnaire,) = Questionnaire.objects.all()
+    table = services.results(questionnaire)
+    answered = {c.code: a.language for c, a, _cells in table.rows if a}
+    assert len(answered) >= 6 and {"nl", "fr", "de", "en"} <= set(answered.values())
+    assert questionnaire.agenda_item is not None
+    assert len(table.charts) == 3

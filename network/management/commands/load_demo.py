@@ -16,6 +16,8 @@ from meetings.models import Invitation, Meeting
 from members import demo as members_demo
 from members.models import Country, Mandate, Organisation, Person, Presidency
 from members.services import open_account
+from questionnaires import demo as questionnaires_demo
+from questionnaires.models import Questionnaire
 
 
 class Command(BaseCommand):
@@ -27,7 +29,8 @@ class Command(BaseCommand):
             created.update(meetings_demo.load())
             created.update(knowledge_demo.load())
             logins = self._accounts()
-            created.update(alerts_demo.load())  # after the accounts: an alert is sent by the secretariat's
+            created.update(alerts_demo.load())
+            created.update(questionnaires_demo.load())  # after the accounts: an alert is sent by the secretariat's
 
         totals = {
             "countries": Country.objects.count(),
@@ -42,6 +45,7 @@ class Command(BaseCommand):
             "actions": Action.objects.count(),
             "news": NewsItem.objects.count(),
             "alerts": Alert.objects.count(),
+            "questionnaires": Questionnaire.objects.count(),
         }
         self.stdout.write("Demo network:")
         for name, total in totals.items():
