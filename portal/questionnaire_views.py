@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from questionnaires import services
+from questionnaires import reports, services
 from questionnaires.enums import QuestionKind, QuestionnaireStatus
 from questionnaires.models import CountryAnswer, Questionnaire
 
@@ -112,6 +112,13 @@ def questionnaire_results(request, pk: int):
     if not services.may_read_results(request.user, request.person, questionnaire):
         raise PermissionDenied
     export = request.GET.get("format")
+    if export == "pdf":
+        language = request.GET.get("lang")
+        if language not in dict(settings.LANGUAGES):
+            language = translation.get_language()
+        response = HttpResponse(reports.summary_pdf(questionnaire, language=language), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="questionnaire-{questionnaire.pk}-{language}.pdf"'
+        return response
     if export in ("csv", "xlsx"):
         content = services.results_dataset(questionnaire).export(export)
         content_type = (
@@ -137,6 +144,7 @@ def questionnaire_results(request, pk: int):
         "chosen": chosen[0] if chosen else None,
         "charts": charts,
         "board": services.board(questionnaire) if request.user.is_staff else None,
+        "pdf_languages": settings.LANGUAGES,
         "nav": "questionnaires",
     }
     return render(request, "portal/questionnaire_results.html", context)

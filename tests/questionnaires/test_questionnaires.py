@@ -5,6 +5,7 @@ nothing; reminders reach only the countries that have not submitted; results, ch
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
 import time_machine
@@ -362,3 +363,19 @@ def test_the_demo_has_the_spring_2022_questionnaire_with_answers_in_several_lang
     assert len(answered) >= 6 and {"nl", "fr", "de", "en"} <= set(answered.values())
     assert questionnaire.agenda_item is not None
     assert len(table.charts) == 3
+
+
+def test_the_pdf_summary_is_drawn_in_the_chosen_language(staff_client, opened):
+    from pypdf import PdfReader
+
+    submitted(opened)
+    question = opened.questions.get(position=1)
+    question.text_de = "Aufnahmekapazität <b>heute</b>"
+    question.save(update_fields=["text_de"])
+
+    response = staff_client.get(reverse("portal:questionnaire_results", args=[opened.pk]) + "?format=pdf&lang=de")
+
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Aufnahmekapazität <b>heute</b>" in text
+    assert "Country DE (de)" in text  # each answer with the language it was written in
