@@ -14,9 +14,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from network.lib.files import private_file_response
 from questionnaires import reports, services
-from questionnaires.enums import QuestionKind, QuestionnaireStatus
-from questionnaires.models import CountryAnswer, Questionnaire
+from questionnaires.enums import AnswerStatus, QuestionKind, QuestionnaireStatus
+from questionnaires.models import AnswerFile, CountryAnswer, Questionnaire
 
 from .views import member_required
 
@@ -148,3 +149,18 @@ def questionnaire_results(request, pk: int):
         "nav": "questionnaires",
     }
     return render(request, "portal/questionnaire_results.html", context)
+
+
+@member_required
+def questionnaire_file(request, uid):
+    """A file given as an answer: to those who may read the questionnaire's results, and to the seat holders of the
+    country that gave it."""
+    given = get_object_or_404(AnswerFile.objects.select_related("answer__questionnaire"), uid=uid)
+    questionnaire = given.answer.questionnaire
+    own = services.country_of(request.person) == given.answer.country if request.person else False
+    readable = given.answer.status == AnswerStatus.SUBMITTED and services.may_read_results(
+        request.user, request.person, questionnaire
+    )
+    if not own and not readable:
+        raise Http404
+    return private_file_response(given.file, filename=given.name, content_type=given.content_type)

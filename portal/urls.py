@@ -30,6 +30,7 @@ urlpatterns = [
     path("questionnaires/", questionnaire_views.questionnaires, name="questionnaires"),
     path("questionnaires/<int:pk>/", questionnaire_views.questionnaire_answer, name="questionnaire_answer"),
     path("questionnaires/<int:pk>/results/", questionnaire_views.questionnaire_results, name="questionnaire_results"),
+    path("questionnaires/files/<uuid:uid>/", questionnaire_views.questionnaire_file, name="questionnaire_file"),
     path("alerts/", alert_views.alerts, name="alerts"),
     path("alerts/new/", alert_views.alert_new, name="alert_new"),
     path("alerts/tests/", alert_views.alert_tests, name="alert_tests"),

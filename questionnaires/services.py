@@ -292,10 +292,12 @@ def may_read_results(user, person: Person | None, questionnaire: Questionnaire) 
     return questionnaire.answers.filter(country=country, status=AnswerStatus.SUBMITTED).exists()
 
 
-def display(question: Question, value) -> str:
-    """A stored value as text in the active language (choices by their label)."""
+def display(question: Question, value, files: dict[str, AnswerFile] | None = None) -> str:
+    """A stored value as text in the active language (choices by their label, a file by its name)."""
     if value is None:
         return ""
+    if question.kind == QuestionKind.FILE:
+        return files[value].name if files and value in files else ""
     if question.kind == QuestionKind.YES_NO:
         return _("Yes") if value == "yes" else _("No")
     if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE):
@@ -324,11 +326,16 @@ def results(questionnaire: Questionnaire, *, question_ids: list[int] | None = No
     answers = {
         a.country_id: a for a in questionnaire.answers.filter(status=AnswerStatus.SUBMITTED).select_related("country")
     }
+    files = (
+        {str(f.uid): f for f in AnswerFile.objects.filter(answer__questionnaire=questionnaire)}
+        if any(q.kind == QuestionKind.FILE for q in questions)
+        else {}
+    )
     rows = []
     for country in countries_asked(questionnaire):
         answer = answers.get(country.pk)
         values = answer.values if answer else {}
-        rows.append((country, answer, [display(q, values.get(str(q.pk))) for q in questions]))
+        rows.append((country, answer, [display(q, values.get(str(q.pk)), files) for q in questions]))
     charts: dict[int, list[tuple[str, float]]] = {}
     for question in questions:
         if question.kind == QuestionKind.NUMBER:

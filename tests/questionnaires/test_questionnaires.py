@@ -12,6 +12,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from members.enums import Participation, Role
 from members.models import Person, User
@@ -224,7 +225,35 @@ def test_a_file_of_the_wrong_type_is_refused_and_a_pdf_is_kept(opened, settings,
             language="fr",
             submit=True,
         )
-    assert answer.values[str(question.pk)] == str(AnswerFile.objects.get().uid)
+    stored = AnswerFile.objects.get()
+    assert answer.values[str(question.pk)] == str(stored.uid)
+    assert services.results(opened).rows[2][2][-1] == "plan.pdf"  # France's row shows the file by its name
+
+
+def test_a_file_answer_is_served_to_results_readers_and_no_one_else(client, opened, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    question = Question.objects.create(
+        questionnaire=opened, position=5, kind=QuestionKind.FILE, text_en="Plan", required=False
+    )
+    good = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    with at(1):
+        services.save_answer(
+            opened,
+            person("cp@fr.example").country,
+            person=person("cp@fr.example"),
+            data=answers(opened),
+            files={f"q{question.pk}": good},
+            language="fr",
+            submit=True,
+        )
+    url = reverse("portal:questionnaire_file", args=[AnswerFile.objects.get().uid])
+    client.force_login(account(person("dg@de.example")))
+    assert client.get(url).status_code == 200  # results are visible to all members
+    opened.visibility = ResultsVisibility.ANSWERED
+    opened.save(update_fields=["visibility"])
+    assert client.get(url).status_code == 404  # Germany has not answered
+    client.force_login(account(person("deputy@fr.example")))
+    assert client.get(url).status_code == 200  # France's own
 
 
 def test_reminders_go_on_the_days_set_only_to_countries_that_have_not_submitted(
@@ -271,7 +300,8 @@ def submitted(opened):
 def test_results_give_each_country_a_row_and_number_and_choice_questions_a_chart(opened):
     submitted(opened)
 
-    table = services.results(opened)
+    with translation.override("en"):
+        table = services.results(opened)
 
     assert [(c.code, cells[:3]) for c, _a, cells in table.rows] == [
         ("BE", ["1200 persons", "Yes", "Website; Social media"]),
@@ -282,7 +312,8 @@ def test_results_give_each_country_a_row_and_number_and_choice_questions_a_chart
     assert table.charts[questions[1]] == [("BE", 1200.0), ("DE", 5000.0)]
     assert table.charts[questions[3]] == [("Website", 1), ("Social media", 2), ("Hotline", 1), ("SMS", 1)]
     assert questions[4] not in table.charts
-    only = services.results(opened, question_ids=[questions[2]])
+    with translation.override("en"):
+        only = services.results(opened, question_ids=[questions[2]])
     assert [cells for _c, _a, cells in only.rows] == [["Yes"], ["No"], [""]]
 
 
