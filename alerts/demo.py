@@ -58,8 +58,11 @@ def _record(alert: Alert, sent_at: datetime.datetime, delays: list[int | None], 
             message.save()
             recipient.message = message
             recipient.save(update_fields=["message"])
-            if acknowledged and not target.acknowledged_by:
-                target.acknowledged_by = person.full_name if person else address
+            if acknowledged and person is not None:  # the duty officer acknowledged, rather than the mailbox
+                target.acknowledged_by = person.full_name
+                target.save(update_fields=["acknowledged_by"])
+            elif acknowledged and not target.acknowledged_by:
+                target.acknowledged_by = address
                 target.save(update_fields=["acknowledged_by"])
         if not acknowledged and delay is None and i % 2 == 0:
             target.call_outcome, target.call_note = CallOutcome.REACHED, "Duty officer had no mail access; confirmed."
