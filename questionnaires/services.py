@@ -122,9 +122,14 @@ def open_questionnaire(questionnaire: Questionnaire, *, now: datetime.datetime |
 
 
 def send_due_reminders(now: datetime.datetime | None = None) -> int:
-    """Remind the seat holders of each country that has not submitted an open questionnaire, on each of its
-    ``reminder_days`` before the deadline (each reminder once: the outbox key). Returns how many were queued."""
+    """Close the questionnaires past their deadline; remind the seat holders of each country that has not submitted
+    an open questionnaire, on each of its ``reminder_days`` before the deadline (each reminder once: the outbox key).
+    Returns how many reminders were queued."""
     now = now or timezone.now()
+    # Past its deadline a questionnaire is closed (answers were already refused by the deadline itself).
+    Questionnaire.objects.filter(status=QuestionnaireStatus.OPEN, deadline__lte=now).update(
+        status=QuestionnaireStatus.CLOSED
+    )
     queued = 0
     for questionnaire in Questionnaire.objects.filter(status=QuestionnaireStatus.OPEN, deadline__gt=now):
         due = [d for d in questionnaire.reminder_days if questionnaire.deadline - datetime.timedelta(days=d) <= now]

@@ -277,6 +277,10 @@ def test_reminders_go_on_the_days_set_only_to_countries_that_have_not_submitted(
         assert services.send_due_reminders() == 6
     reminded = set(OutgoingMessage.objects.filter(kind=MessageKind.ANSWER_REMINDER).values_list("to", flat=True))
     assert not any(to.endswith("@be.example") for to in reminded)
+    with time_machine.travel(DEADLINE, tick=False):
+        assert services.send_due_reminders() == 0
+    opened.refresh_from_db()
+    assert opened.status == QuestionnaireStatus.CLOSED
 
 
 def submitted(opened):
@@ -410,3 +414,15 @@ def test_the_pdf_summary_is_drawn_in_the_chosen_language(staff_client, opened):
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert "Aufnahmekapazität <b>heute</b>" in text
     assert "Country DE (de)" in text  # each answer with the language it was written in
+
+
+def test_a_lessons_page_links_to_the_questionnaires_asked_about_it(client, opened):
+    author = person("dg@fr.example")
+    lesson = factories.lesson(author)
+    opened.lesson = lesson
+    opened.save(update_fields=["lesson"])
+    client.force_login(account(author))
+
+    page = client.get(reverse("portal:lesson", args=[lesson.pk])).content.decode()
+
+    assert reverse("portal:questionnaire_results", args=[opened.pk]) in page
