@@ -192,7 +192,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DG Network <no-reply
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECRETARIAT_EMAIL = env.str("SECRETARIAT_EMAIL", default="secretariat@dg-network.example.org")
 # The country whose centre chairs the network: the people holding its seat may send alerts, like the secretariat.
-ALERTS_CHAIR_COUNTRY = env.str("ALERTS_CHAIR_COUNTRY", default="BE")
+ALERTS_CHAIR_COUNTRY = "BE"
 # Outbox: how long a temporary SMTP failure waits before the first retry (doubling each time), how many attempts
 # before a message is marked failed, and after how long a message still in flight, or queued and due but not
 # delivered, is handed to a worker again (the sweeper, every minute).
@@ -201,7 +201,7 @@ MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=10)
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 # Personal data: the bodies of sent emails are deleted after this many days (manage.py purge_outbox, daily).
 # Urgent messages (alerts) left queued or in flight this long are handed over again by the sweeper.
-OUTBOX_URGENT_STALE_SECONDS = env.int("OUTBOX_URGENT_STALE_SECONDS", default=30)
+OUTBOX_URGENT_STALE_SECONDS = 30
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=365)
 MAIL_MESSAGE_ID_DOMAIN = (urlsplit(SITE_URL).hostname or "dg-network.local").strip("[]")
 EMAIL_SUBJECT_PREFIX = "[DG Network] "
