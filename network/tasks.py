@@ -15,11 +15,7 @@ from questionnaires import services as questionnaires
 def send_reminders() -> int:
     """Queue every reminder that is due: the meetings' (to answer, before the meeting), the actions' and the
     questionnaires' (to the countries that have not submitted). Returns how many messages were queued."""
-    return (
-        meetings_mail.send_due_reminders()
-        + knowledge.send_action_reminders()
-        + questionnaires.send_due_reminders()
-    )
+    return meetings_mail.send_due_reminders() + knowledge.send_action_reminders() + questionnaires.send_due_reminders()
 
 
 @shared_task(ignore_result=True)
