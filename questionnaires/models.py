@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +78,13 @@ class Questionnaire(models.Model):
         if not self.reminder_days and self._state.adding:
             self.reminder_days = [7, 2]
         super().save(*args, **kwargs)
+
+    def clean(self):
+        days = self.reminder_days
+        if not isinstance(days, list) or not all(isinstance(d, int) and 0 < d <= 365 for d in days):
+            raise ValidationError(
+                {"reminder_days": _("Give the reminder days as a list of whole days before the deadline, e.g. [7, 2].")}
+            )
 
 
 class Question(models.Model):

@@ -426,3 +426,15 @@ def test_a_lessons_page_links_to_the_questionnaires_asked_about_it(client, opene
     page = client.get(reverse("portal:lesson", args=[lesson.pk])).content.decode()
 
     assert reverse("portal:questionnaire_results", args=[opened.pk]) in page
+
+
+@pytest.mark.parametrize(
+    "days, valid", [([7, 2], True), ([14], True), ([0], False), (["soon"], False), ({"7": 1}, False)]
+)
+def test_the_reminder_schedule_is_a_list_of_whole_days(staff, days, valid):
+    questionnaire = factories.questionnaire(staff, questions=False, reminder_days=days)
+    if valid:
+        questionnaire.clean()
+    else:
+        with pytest.raises(ValidationError):
+            questionnaire.clean()
