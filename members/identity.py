@@ -46,3 +46,17 @@ def holds_office(person: Person, *, on: datetime.date | None = None) -> bool:
         return bool(person.in_office)
     day = on or timezone.localdate()
     return Person.objects.filter(pk=person.pk).filter(in_office_on(day)).exists()
+
+
+SEAT_ROLES = ("director_general", "deputy", "contact_point")
+
+
+def seat_holders(country, *, on: datetime.date | None = None, roles: tuple[str, ...] = SEAT_ROLES):
+    """The active people who hold ``country``'s seat on ``on`` (default today): a current mandate with one of
+    ``roles`` (default director-general, deputy, contact point; ``Role`` values) at one of the country's active
+    organisations. A ``Person`` queryset, each person once, ordered by last and first name."""
+    day = on or timezone.localdate()
+    mandates = Mandate.objects.active_on(day).filter(
+        person=OuterRef("pk"), role__in=roles, organisation__country=country, organisation__is_active=True
+    )
+    return Person.objects.filter(is_active=True).filter(Exists(mandates)).order_by("last_name", "first_name", "pk")

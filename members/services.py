@@ -265,6 +265,13 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "knowledge.lessonlearned": ("add", "change", "view"),
     "knowledge.lessoncomment": ("add", "change", "view"),
     "knowledge.lessonattachment": ("add", "change", "view"),
+    # Alerts
+    "alerts.alert": ("add", "change", "view"),
+    # Questionnaires
+    "questionnaires.questionnaire": ("add", "change", "view"),
+    "questionnaires.question": ("add", "change", "view"),
+    "questionnaires.countryanswer": ("view",),
+    "questionnaires.answerversion": ("view",),
     # The outbox: read, and send failed messages again
     "outbox.outgoingmessage": ("view",),
 }

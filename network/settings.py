@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "members",
     "meetings",
     "knowledge",
+    "alerts",
+    "questionnaires",
     "portal",
     "outbox",
 ]
@@ -156,6 +158,8 @@ CELERY_TIMEZONE = "UTC"
 # when each job last ran in a file of its own.
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "network.tasks.sweep_outbox", "schedule": 60},
+    # Alerts: escalation steps and urgent mail left queued (Redis away) within a minute.
+    "escalate-alerts": {"task": "network.tasks.escalate_alerts", "schedule": 30},
     "send-due-reminders": {"task": "network.tasks.send_due_reminders", "schedule": 5 * 60},
     "purge-outbox": {"task": "network.tasks.purge_outbox", "schedule": 24 * 3600},
 }
@@ -164,6 +168,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must not hang a web request when Redis is down: fail fast; the outbox sweeper re-queues.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_TASK_PUBLISH_RETRY = False
+# Alerts go ahead of any other queued mail: one queue, Celery message priorities. On Redis kombu keeps a list per
+# priority step (0, 3, 6, 9) and the worker polls them in that order, so the *lower* number goes first: every task
+# defaults to 6 and an urgent outbox message (an alert) is published with 0.
+CELERY_TASK_DEFAULT_PRIORITY = 6
+OUTBOX_URGENT_PRIORITY = 0
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # The database cache is shared by every web process and survives a Redis outage (login rate limits live here).
@@ -182,6 +191,8 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="DG Network <no-reply@dg-network.example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECRETARIAT_EMAIL = env.str("SECRETARIAT_EMAIL", default="secretariat@dg-network.example.org")
+# The country whose centre chairs the network: the people holding its seat may send alerts, like the secretariat.
+ALERTS_CHAIR_COUNTRY = "BE"
 # Outbox: how long a temporary SMTP failure waits before the first retry (doubling each time), how many attempts
 # before a message is marked failed, and after how long a message still in flight, or queued and due but not
 # delivered, is handed to a worker again (the sweeper, every minute).
@@ -189,6 +200,8 @@ MAIL_RETRY_SECONDS = env.int("MAIL_RETRY_SECONDS", default=30)
 MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=10)
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 # Personal data: the bodies of sent emails are deleted after this many days (manage.py purge_outbox, daily).
+# Urgent messages (alerts) left queued or in flight this long are handed over again by the sweeper.
+OUTBOX_URGENT_STALE_SECONDS = 30
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=365)
 MAIL_MESSAGE_ID_DOMAIN = (urlsplit(SITE_URL).hostname or "dg-network.local").strip("[]")
 EMAIL_SUBJECT_PREFIX = "[DG Network] "

@@ -5,20 +5,33 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from alerts import services as alerts
 from knowledge import services as knowledge
 from meetings import delivery as meetings_mail
 from outbox import services as outbox
+from questionnaires import services as questionnaires
 
 
 def send_reminders() -> int:
-    """Queue every reminder that is due: the meetings' (to answer, before the meeting) and the actions'. Returns how
-    many messages were queued."""
-    return meetings_mail.send_due_reminders() + knowledge.send_action_reminders()
+    """Queue every reminder that is due: the meetings' (to answer, before the meeting), the actions' and the
+    questionnaires' (to the countries that have not submitted). Returns how many messages were queued."""
+    return meetings_mail.send_due_reminders() + knowledge.send_action_reminders() + questionnaires.send_due_reminders()
 
 
 @shared_task(ignore_result=True)
 def sweep_outbox() -> dict:
     return outbox.sweep()
+
+
+def run_alerts() -> dict:
+    """The alerts' job: take the escalation steps that are due, and hand over again the urgent mail left queued (the
+    broker was away) or in flight (a worker died) longer than ``OUTBOX_URGENT_STALE_SECONDS``."""
+    return {"steps": alerts.escalate(), **outbox.sweep()}
+
+
+@shared_task(ignore_result=True)
+def escalate_alerts() -> dict:
+    return run_alerts()
 
 
 @shared_task(ignore_result=True)

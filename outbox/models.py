@@ -19,6 +19,7 @@ class MessageKind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Confirmation of an answer")
     ACTION_REMINDER = "action_reminder", _("Reminder of an action")
     ACCOUNT = "account", _("Account")
+    ALERT = "alert", _("Alert")
 
 
 class MessageStatus(models.TextChoices):
@@ -72,6 +73,9 @@ class OutgoingMessage(models.Model):
     message_id = models.CharField(_("Message-ID"), max_length=200)
     status = models.CharField(
         _("status"), max_length=20, choices=MessageStatus.choices, default=MessageStatus.QUEUED, db_index=True
+    )
+    urgent = models.BooleanField(
+        _("urgent"), default=False, help_text=_("Sent ahead of every other queued message (an alert).")
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)

@@ -52,11 +52,13 @@ def new_message(
     invitation=None,
     cc: list[str] | None = None,
     attachments: list[dict] | None = None,
+    urgent: bool = False,
 ) -> OutgoingMessage:
     """The one way to build an outbox row (unsaved, queued): ``key`` says what the message is for (unique),
     ``kind`` a ``MessageKind``, ``language`` the code it is written in; the subject is cut to 300 characters and a
     Message-ID made. Store it with ``store``/``store_single``;
-    ``person``, ``meeting`` and ``invitation`` are the rows it concerns, when there are."""
+    ``person``, ``meeting`` and ``invitation`` are the rows it concerns, when there are. An ``urgent`` message (an
+    alert) is handed to the workers ahead of every other queued message and swept sooner (``enqueue``, ``sweep``)."""
     return OutgoingMessage(
         key=key,
         kind=kind,
@@ -71,6 +73,7 @@ def new_message(
         body_html=html,
         attachments=attachments or [],
         message_id=new_message_id(),
+        urgent=urgent,
     )
 
 
@@ -87,7 +90,8 @@ def store(messages: list[OutgoingMessage]) -> list[int]:
     OutgoingMessage.objects.bulk_create(fresh, ignore_conflicts=True)
     stored = dict(OutgoingMessage.objects.filter(key__in=[m.key for m in fresh]).values_list("key", "pk"))
     queued = [stored[m.key] for m in fresh if m.status == MessageStatus.QUEUED and m.key in stored]
-    transaction.on_commit(lambda: enqueue(queued))
+    urgent = [stored[m.key] for m in fresh if m.status == MessageStatus.QUEUED and m.key in stored and m.urgent]
+    transaction.on_commit(lambda: enqueue(queued, urgent=urgent))
     return list(stored.values())
 
 
@@ -97,7 +101,7 @@ def store_single(message: OutgoingMessage) -> int:
     ``IntegrityError``."""
     message.message_id = message.message_id or new_message_id()
     message.save()
-    transaction.on_commit(lambda: enqueue([message.pk]))
+    transaction.on_commit(lambda: enqueue([message.pk], urgent=[message.pk] if message.urgent else ()))
     return message.pk
 
 
@@ -119,15 +123,20 @@ def handing_over_in_steps() -> Iterator[None]:
         _handover.reset(token)
 
 
-def enqueue(ids: list[int]) -> int:
-    """Hand messages to Celery, one task each. If the broker cannot be reached the rows stay queued and the sweeper
-    hands them over later; nothing is lost. Returns how many were handed over."""
+def enqueue(ids: list[int], *, urgent=()) -> int:
+    """Hand messages to Celery, one task each; those of ``ids`` also in ``urgent`` first and with
+    ``OUTBOX_URGENT_PRIORITY`` (on Redis the workers take them before any message of the default priority,
+    ``CELERY_TASK_DEFAULT_PRIORITY``). If the broker cannot be reached the rows stay queued and the sweeper hands
+    them over later; nothing is lost. Returns how many were handed over."""
     steps = _handover.get()
     if not ids or (steps is not None and steps["broker_down"]):
         return 0
+    urgent = set(urgent)
+    ids = sorted(ids, key=lambda pk: pk not in urgent)
     for handed, message_id in enumerate(ids):
+        options = {"priority": settings.OUTBOX_URGENT_PRIORITY} if message_id in urgent else {}
         try:
-            send_message.apply_async((message_id,), retry=False)
+            send_message.apply_async((message_id,), retry=False, **options)
         except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
             log.warning("Could not hand messages %s to Celery (%s); the sweeper will retry.", ids[handed:], error)
             if steps is not None:
@@ -141,7 +150,7 @@ def resend(message: OutgoingMessage) -> None:
     OutgoingMessage.objects.filter(pk=message.pk, status=MessageStatus.FAILED).update(
         status=MessageStatus.QUEUED, next_attempt_at=None, attempts=0
     )
-    transaction.on_commit(lambda: enqueue([message.pk]))
+    transaction.on_commit(lambda: enqueue([message.pk], urgent=[message.pk] if message.urgent else ()))
 
 
 # --- Sweeping and retention -----------------------------------------------------------------------------------------

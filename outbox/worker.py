@@ -175,7 +175,7 @@ def deliver_due(limit: int = 500) -> int:
     were tried."""
     ids = list(
         OutgoingMessage.objects.filter(due(timezone.now()), status=MessageStatus.QUEUED)
-        .order_by("pk")
+        .order_by("-urgent", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     if not ids:

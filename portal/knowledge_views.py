@@ -31,6 +31,7 @@ from meetings.models import Crisis, Meeting, Theme
 from members.models import Country
 from network.lib.collation import in_reader_order
 from network.lib.files import private_file_response
+from questionnaires.enums import QuestionnaireStatus
 
 from .views import member_required
 
@@ -126,6 +127,8 @@ def lesson(request, pk):
             "lesson": lesson,
             "comments": lesson.comments.select_related("author"),
             "attachments": lesson.attachments.all(),
+            # The questionnaires asked about this lesson (their results pages say who may read them).
+            "questionnaires": lesson.questionnaires.exclude(status=QuestionnaireStatus.DRAFT),
             "error": error,
             "can_edit": visibility.can_edit_lesson(reader, lesson),
             "can_comment": visibility.can_comment(reader, lesson),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import alert_views, questionnaire_views
 from . import knowledge_views as portal_views
 from . import views as portal
 
@@ -26,4 +27,15 @@ urlpatterns = [
     path("lessons/attachments/<uuid:uid>/", portal_views.lesson_attachment, name="lesson_attachment"),
     path("actions/", portal_views.actions, name="actions"),
     path("actions/<int:pk>/", portal_views.action, name="action"),
+    path("questionnaires/", questionnaire_views.questionnaires, name="questionnaires"),
+    path("questionnaires/<int:pk>/", questionnaire_views.questionnaire_answer, name="questionnaire_answer"),
+    path("questionnaires/<int:pk>/results/", questionnaire_views.questionnaire_results, name="questionnaire_results"),
+    path("questionnaires/files/<uuid:uid>/", questionnaire_views.questionnaire_file, name="questionnaire_file"),
+    path("alerts/", alert_views.alerts, name="alerts"),
+    path("alerts/new/", alert_views.alert_new, name="alert_new"),
+    path("alerts/tests/", alert_views.alert_tests, name="alert_tests"),
+    path("alerts/<int:pk>/", alert_views.alert, name="alert"),
+    path("alerts/<int:pk>/acknowledge/", alert_views.alert_acknowledge, name="alert_acknowledge"),
+    path("alerts/<int:pk>/close/", alert_views.alert_close, name="alert_close"),
+    path("alerts/<int:pk>/countries/<int:target>/call/", alert_views.alert_call, name="alert_call"),
 ]

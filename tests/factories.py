@@ -300,3 +300,67 @@ def held_meeting(invitees, *, observers=(), remarks=None, **kwargs):
         )
     prepare_attendance(made)
     return made
+
+
+# --- Alerts ----------------------------------------------------------------------------------------------------------
+
+
+def alert_centre(code: str, *, language: str = "en") -> Organisation:
+    """A member country's crisis centre with a 24/7 mailbox and telephone, a contact point, a deputy and a
+    director-general (emails ``cp@<code>.example``, ``deputy@…``, ``dg@…``; mailbox ``24-7@…``)."""
+    domain = f"{code.lower()}.example"
+    centre = organisation(
+        country(code), mailbox_24_7=f"24-7@{domain}", phone_24_7="+32 2 500 00 00", acronym_en=f"NCC-{code}"
+    )
+    for role, local in ((Role.CONTACT_POINT, "cp"), (Role.DEPUTY, "deputy"), (Role.DIRECTOR_GENERAL, "dg")):
+        mandate(person(centre, email=f"{local}@{domain}", preferred_language=language, last_name=local.title()), role)
+    return centre
+
+
+def alert(user: User, **kwargs):
+    """A draft alert written in English by ``user``, to be acknowledged within an hour of now, escalating after 15
+    minutes."""
+    from django.utils import timezone
+
+    from alerts.models import Alert
+
+    kwargs.setdefault("title_en", "Power outage across the region")
+    kwargs.setdefault("body_en", "A large power outage affects several countries.")
+    kwargs.setdefault("request_en", "Confirm that your centre is reachable.")
+    kwargs.setdefault("acknowledge_by", timezone.now() + datetime.timedelta(hours=1))
+    return Alert.objects.create(created_by=user, **kwargs)
+
+
+# --- Questionnaires --------------------------------------------------------------------------------------------------
+
+
+def questionnaire(user: User, *, questions: bool = True, **kwargs):
+    """A draft questionnaire of the network with a deadline in 14 days and, unless told, four questions: reception
+    capacity (number, persons), private initiatives (yes/no), channels used (several choices), remarks (long text,
+    optional). Deadlines, reminders and invitations are the services'."""
+    from django.utils import timezone
+
+    from questionnaires.models import Question, Questionnaire
+
+    kwargs.setdefault("title_en", "Receiving people who fled Ukraine")
+    kwargs.setdefault("deadline", timezone.now() + datetime.timedelta(days=14))
+    made = Questionnaire.objects.create(created_by=user, **kwargs)
+    if questions:
+        for position, (kind, text, extra) in enumerate(
+            [
+                ("number", "Reception capacity", {"unit_en": "persons", "unit_de": "Personen"}),
+                ("yes_no", "Are private reception initiatives coordinated?", {}),
+                (
+                    "multiple_choice",
+                    "Communication channels used",
+                    {
+                        "options_en": "Website\nSocial media\nHotline\nSMS",
+                        "options_de": "Website\nSoziale Medien\nHotline\nSMS",
+                    },
+                ),
+                ("long_text", "Remarks", {"required": False}),
+            ],
+            start=1,
+        ):
+            Question.objects.create(questionnaire=made, position=position, kind=kind, text_en=text, **extra)
+    return made

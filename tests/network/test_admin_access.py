@@ -40,11 +40,13 @@ def world(db):
     from allauth.mfa.models import Authenticator
     from allauth.usersessions.models import UserSession
 
+    from alerts.models import Alert
     from knowledge.models import Action, Conclusion, LessonLearned, Minutes, NewsItem
     from meetings.enums import MeetingStatus
     from meetings.models import Attendance, Crisis, Theme
     from members.models import Presidency
     from outbox.models import MessageKind, OutgoingMessage
+    from questionnaires.models import CountryAnswer, Questionnaire
 
     superuser = User.objects.create_superuser(email="admin@example.org", password="correct horse battery staple")
     factories.enable_two_factor(superuser)
@@ -63,6 +65,7 @@ def world(db):
     )
     invitation = factories.invitation(held, director)
     conclusion = Conclusion.objects.create(meeting=held, number=1, text_en="The network agrees.")
+    questionnaire = factories.questionnaire(secretariat)
     objects = {
         Group: Group.objects.get(name="Secretariat"),
         EmailAddress: EmailAddress.objects.create(user=director.user, email=director.email, verified=True),
@@ -93,6 +96,9 @@ def world(db):
         Conclusion: conclusion,
         Minutes: Minutes.objects.create(meeting=held, text_en="<p>Opening</p>"),
         NewsItem: NewsItem.objects.create(slug="spring", title_en="Spring meeting", body_en="<p>Held.</p>"),
+        Alert: factories.alert(secretariat),
+        Questionnaire: questionnaire,
+        CountryAnswer: CountryAnswer.objects.create(questionnaire=questionnaire, country=director.organisation.country),
     }
     return {
         "objects": objects,
@@ -183,6 +189,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # URL: (site administrator, secretariat with TOTP)
     # The site's own pages (index, app indexes, login, autocomplete…)
     "app_list:account": (200, 404),
+    "app_list:alerts": (200, 200),
+    "app_list:questionnaires": (200, 200),
     "app_list:auth": (200, 404),
     "app_list:knowledge": (200, 200),
     "app_list:meetings": (200, 200),
@@ -202,6 +210,24 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "password_change_done": (200, 200),
     "view_on_site": (404, 404),
     # The network's data: the registry, meetings, knowledge, the outbox (nothing is deleted through the admin)
+    "alerts_alert_add": (200, 200),
+    "alerts_alert_change": (200, 200),
+    "alerts_alert_changelist": (200, 200),
+    "alerts_alert_delete": (403, 403),
+    "alerts_alert_history": (200, 200),
+    "alerts_alert_object": (302, 302),
+    "questionnaires_questionnaire_add": (200, 200),
+    "questionnaires_questionnaire_change": (200, 200),
+    "questionnaires_questionnaire_changelist": (200, 200),
+    "questionnaires_questionnaire_delete": (403, 403),
+    "questionnaires_questionnaire_history": (200, 200),
+    "questionnaires_questionnaire_object": (302, 302),
+    "questionnaires_countryanswer_add": (403, 403),
+    "questionnaires_countryanswer_change": (200, 200),
+    "questionnaires_countryanswer_changelist": (200, 200),
+    "questionnaires_countryanswer_delete": (403, 403),
+    "questionnaires_countryanswer_history": (200, 200),
+    "questionnaires_countryanswer_object": (302, 302),
     "knowledge_action_add": (200, 200),
     "knowledge_action_change": (200, 200),
     "knowledge_action_changelist": (200, 200),
@@ -574,6 +600,9 @@ def test_site_administrator_keeps_full_rights_over_accounts(client, world):
 # --- The Secretariat group's permissions ------------------------------------------------------------------------------
 
 SECRETARIAT_PERMISSIONS = [
+    "alerts.add_alert",
+    "alerts.change_alert",
+    "alerts.view_alert",
     "knowledge.add_action",
     "knowledge.add_actionupdate",
     "knowledge.add_conclusion",
@@ -645,6 +674,14 @@ SECRETARIAT_PERMISSIONS = [
     "members.view_person",
     "members.view_presidency",
     "outbox.view_outgoingmessage",
+    "questionnaires.add_question",
+    "questionnaires.add_questionnaire",
+    "questionnaires.change_question",
+    "questionnaires.change_questionnaire",
+    "questionnaires.view_answerversion",
+    "questionnaires.view_countryanswer",
+    "questionnaires.view_question",
+    "questionnaires.view_questionnaire",
 ]
 
 

@@ -279,6 +279,21 @@ def network():
     factories.enable_two_factor(administrator)
     secretariat = open_account(secretary, staff=True)
     factories.enable_two_factor(secretariat)
+    from alerts import services as alerts
+
+    alerts.send_alert(factories.alert(secretariat, is_test=True))
+    from questionnaires import services as questionnaires
+
+    asked = factories.questionnaire(secretariat)
+    questionnaires.open_questionnaire(asked)
+    questionnaires.save_answer(
+        asked,
+        france,
+        person=director,
+        data={f"q{q.pk}": "1" if q.kind != "yes_no" else "yes" for q in asked.questions.all()},
+        language="fr",
+        submit=True,
+    )
     users = {"site administrator": administrator, "secretariat": secretariat, "anonymous": None}
     for role, person in [
         ("director-general", director),

@@ -44,6 +44,7 @@ def test_beat_schedules_each_periodic_job_by_a_task_a_worker_knows():
 
     assert schedule == {
         "sweep-outbox": ("network.tasks.sweep_outbox", 60),
+        "escalate-alerts": ("network.tasks.escalate_alerts", 30),
         "send-due-reminders": ("network.tasks.send_due_reminders", 300),
         "purge-outbox": ("network.tasks.purge_outbox", 86400),
     }

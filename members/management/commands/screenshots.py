@@ -302,8 +302,21 @@ def take_secretariat_pages(browser, shots: Shots, base: str, password: str, totp
             shots.take(page, "admin-meeting", base + admin_link.first.get_attribute("href"))
         else:
             shots.problems.append("admin-meeting: the board shows no meeting to open in the admin")
+        take_linked(page, shots, base, "alert-board", "/alerts/", "main table a[href^='/alerts/']")
+        take_linked(page, shots, base, "questionnaire-results", "/questionnaires/", "main table a[href$='/results/']")
     finally:
         page.context.close()
+
+
+def take_linked(page, shots: Shots, base: str, name: str, listing: str, selector: str) -> None:
+    """Photograph the first page linked from ``listing`` by ``selector`` (the newest alert's board, the newest
+    questionnaire's results)."""
+    page.goto(base + listing)
+    link = page.locator(selector)
+    if link.count():
+        shots.take(page, name, base + link.first.get_attribute("href"))
+    else:
+        shots.problems.append(f"{name}: {listing} links to nothing to photograph")
 
 
 def take_with_demo_server(shots: Shots, tmp: Path, stdout) -> None:

@@ -7,6 +7,8 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from alerts import demo as alerts_demo
+from alerts.models import Alert
 from knowledge import demo as knowledge_demo
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
 from meetings import demo as meetings_demo
@@ -14,6 +16,8 @@ from meetings.models import Invitation, Meeting
 from members import demo as members_demo
 from members.models import Country, Mandate, Organisation, Person, Presidency
 from members.services import open_account
+from questionnaires import demo as questionnaires_demo
+from questionnaires.models import Questionnaire
 
 
 class Command(BaseCommand):
@@ -26,6 +30,8 @@ class Command(BaseCommand):
             created.update(knowledge_demo.load())
             logins = self._accounts()
             role_logins = self._role_accounts()
+            created.update(alerts_demo.load())
+            created.update(questionnaires_demo.load())  # after the accounts: an alert is sent by the secretariat's
 
         totals = {
             "countries": Country.objects.count(),
@@ -39,6 +45,8 @@ class Command(BaseCommand):
             "conclusions": Conclusion.objects.count(),
             "actions": Action.objects.count(),
             "news": NewsItem.objects.count(),
+            "alerts": Alert.objects.count(),
+            "questionnaires": Questionnaire.objects.count(),
         }
         self.stdout.write("Demo network:")
         for name, total in totals.items():

@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from alerts.services import escalate
 from network.tasks import send_reminders
 from outbox.worker import deliver_due
 
@@ -13,11 +14,13 @@ class Command(BaseCommand):
     help = "Without Redis: every INTERVAL seconds, queue due reminders and deliver queued mail. --once runs one round."
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=int, default=60)
+        # Alerts escalate with a resolution of a minute or better: the loop runs every 30 s by default.
+        parser.add_argument("--interval", type=int, default=30)
         parser.add_argument("--once", action="store_true")
 
     def handle(self, *args, interval, once, **options):
         while True:
+            escalate()
             reminders = send_reminders()
             sent = deliver_due()
             if reminders or sent or once:
