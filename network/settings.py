@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "members",
     "meetings",
     "knowledge",
+    "decisions",
     "portal",
     "outbox",
 ]
@@ -158,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "network.tasks.sweep_outbox", "schedule": 60},
     "send-due-reminders": {"task": "network.tasks.send_due_reminders", "schedule": 5 * 60},
     "purge-outbox": {"task": "network.tasks.purge_outbox", "schedule": 24 * 3600},
+    "written-procedures": {"task": "network.tasks.run_written_procedures", "schedule": 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

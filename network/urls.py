@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("news/", include("knowledge.urls")),
     path("", include("meetings.urls")),
+    path("", include("decisions.urls")),
     path("", include("portal.urls")),
 ]
 

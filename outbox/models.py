@@ -19,6 +19,7 @@ class MessageKind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Confirmation of an answer")
     ACTION_REMINDER = "action_reminder", _("Reminder of an action")
     ACCOUNT = "account", _("Account")
+    PROCEDURE = "procedure", _("Written procedure")
 
 
 class MessageStatus(models.TextChoices):

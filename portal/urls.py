@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import decisions_views as decisions
 from . import knowledge_views as portal_views
 from . import views as portal
 
@@ -26,4 +27,9 @@ urlpatterns = [
     path("lessons/attachments/<uuid:uid>/", portal_views.lesson_attachment, name="lesson_attachment"),
     path("actions/", portal_views.actions, name="actions"),
     path("actions/<int:pk>/", portal_views.action, name="action"),
+    path("drafts/", decisions.drafts, name="drafts"),
+    path("drafts/<int:pk>/", decisions.draft, name="draft"),
+    path("drafts/<int:pk>/rev/<int:number>/", decisions.revision, name="revision"),
+    path("drafts/<int:pk>/compare/", decisions.compare, name="compare"),
+    path("written-procedures/<int:pk>/", decisions.procedure, name="procedure"),
 ]

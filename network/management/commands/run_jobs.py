@@ -1,11 +1,12 @@
-"""The embedded default's scheduler: without Redis there is no Celery worker or beat, so this loop sends due
-reminders and delivers queued mail (retrying temporary failures) in its own process."""
+"""The embedded default's scheduler: without Redis there is no Celery worker or beat, so this loop closes written
+procedures at their deadline, sends due reminders and delivers queued mail (retrying temporary failures) in its own
+process."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from network.tasks import send_reminders
+from network.tasks import send_reminders, written_procedures
 from outbox.worker import deliver_due
 
 
@@ -18,10 +19,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, interval, once, **options):
         while True:
-            reminders = send_reminders()
+            procedures = written_procedures()
+            reminders = send_reminders() + procedures["reminders"]
             sent = deliver_due()
             if reminders or sent or once:
-                self.stdout.write(f"{reminders} reminders queued, {sent} messages delivered.")
+                self.stdout.write(
+                    f"{procedures['closed']} written procedures closed, {reminders} reminders queued, "
+                    f"{sent} messages delivered."
+                )
             if once:
                 return
             time.sleep(interval)
