@@ -160,7 +160,7 @@ def withdraw_draft(draft: Draft) -> Draft:
 
 
 def _check_commenter(revision: Revision, person: Person) -> Country:
-    draft = revision.draft
+    draft = Draft.objects.get(pk=revision.draft_id)  # its status now, not as the caller loaded it
     if draft.status != DraftStatus.COMMENTS:
         raise ValidationError(_("This draft is not open for comments."), code="not_open")
     if revision.pk != latest_revision(draft).pk:

@@ -265,6 +265,13 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "knowledge.lessonlearned": ("add", "change", "view"),
     "knowledge.lessoncomment": ("add", "change", "view"),
     "knowledge.lessonattachment": ("add", "change", "view"),
+    # Decisions between meetings: drafts and their revisions, written procedures (opened, extended, withdrawn from
+    # the draft's and the procedure's pages); the countries' proposals and reservations are read here.
+    "decisions.draft": ("add", "change", "view"),
+    "decisions.revision": ("view",),
+    "decisions.writtenprocedure": ("change", "view"),
+    "decisions.proposal": ("view",),
+    "decisions.reservation": ("view",),
     # The outbox: read, and send failed messages again
     "outbox.outgoingmessage": ("view",),
 }

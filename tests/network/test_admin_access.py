@@ -93,6 +93,7 @@ def world(db):
         Conclusion: conclusion,
         Minutes: Minutes.objects.create(meeting=held, text_en="<p>Opening</p>"),
         NewsItem: NewsItem.objects.create(slug="spring", title_en="Spring meeting", body_en="<p>Held.</p>"),
+        **_decisions(director),
     }
     return {
         "objects": objects,
@@ -103,6 +104,22 @@ def world(db):
             DIRECTOR: director.user,
         },
     }
+
+
+def _decisions(director) -> dict:
+    """A draft open for comments with a proposal, a reservation and an open written procedure."""
+    from decisions import services as decisions
+    from decisions.models import Draft, Proposal, Reservation, WrittenProcedure
+
+    draft = Draft.objects.create(title_en="Terms of reference")
+    revision = decisions.publish_revision(draft, [{"en": "The network meets twice a year."}])
+    decisions.open_for_comments(draft)
+    proposal = decisions.propose(revision, person=director, paragraph_number=1, text="The network meets often.")
+    reservation = decisions.reserve(revision, person=director, kind="scrutiny", reason="Capital checks.")
+    procedure = decisions.open_procedure(
+        revision, deadline=datetime.datetime(2099, 1, 1, 17, tzinfo=factories.BRUSSELS)
+    )
+    return {Draft: draft, Proposal: proposal, Reservation: reservation, WrittenProcedure: procedure}
 
 
 # --- Every admin URL, read from admin.site --------------------------------------------------------------------------
@@ -184,6 +201,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # The site's own pages (index, app indexes, login, autocomplete…)
     "app_list:account": (200, 404),
     "app_list:auth": (200, 404),
+    "app_list:decisions": (200, 200),
     "app_list:knowledge": (200, 200),
     "app_list:meetings": (200, 200),
     "app_list:members": (200, 200),
@@ -194,6 +212,39 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "autocomplete:members.person.organisation": (200, 200),
     "autocomplete:members.person.user": (200, 403),
     "catch_all": (404, 404),
+    # Decisions between meetings: nothing is deleted; proposals and reservations are the countries' (read only);
+    # a written procedure is opened from its draft.
+    "decisions_draft_add": (200, 200),
+    "decisions_draft_change": (200, 200),
+    "decisions_draft_changelist": (200, 200),
+    "decisions_draft_comments": (200, 200),
+    "decisions_draft_delete": (403, 403),
+    "decisions_draft_history": (200, 200),
+    "decisions_draft_object": (302, 302),
+    "decisions_draft_procedure": (200, 200),
+    "decisions_draft_publish": (200, 200),
+    "decisions_draft_withdraw": (200, 200),
+    "decisions_proposal_add": (403, 403),
+    "decisions_proposal_change": (200, 200),
+    "decisions_proposal_changelist": (200, 200),
+    "decisions_proposal_delete": (403, 403),
+    "decisions_proposal_history": (200, 200),
+    "decisions_proposal_object": (302, 302),
+    "decisions_reservation_add": (403, 403),
+    "decisions_reservation_change": (200, 200),
+    "decisions_reservation_changelist": (200, 200),
+    "decisions_reservation_delete": (403, 403),
+    "decisions_reservation_history": (200, 200),
+    "decisions_reservation_object": (302, 302),
+    "decisions_writtenprocedure_add": (403, 403),
+    "decisions_writtenprocedure_board": (200, 200),
+    "decisions_writtenprocedure_change": (200, 200),
+    "decisions_writtenprocedure_changelist": (200, 200),
+    "decisions_writtenprocedure_delete": (403, 403),
+    "decisions_writtenprocedure_extend": (200, 200),
+    "decisions_writtenprocedure_history": (200, 200),
+    "decisions_writtenprocedure_object": (302, 302),
+    "decisions_writtenprocedure_withdraw": (200, 200),
     "index": (200, 200),
     "jsi18n": (200, 200),
     "login": (302, 302),
@@ -574,6 +625,14 @@ def test_site_administrator_keeps_full_rights_over_accounts(client, world):
 # --- The Secretariat group's permissions ------------------------------------------------------------------------------
 
 SECRETARIAT_PERMISSIONS = [
+    "decisions.add_draft",
+    "decisions.change_draft",
+    "decisions.change_writtenprocedure",
+    "decisions.view_draft",
+    "decisions.view_proposal",
+    "decisions.view_reservation",
+    "decisions.view_revision",
+    "decisions.view_writtenprocedure",
     "knowledge.add_action",
     "knowledge.add_actionupdate",
     "knowledge.add_conclusion",
