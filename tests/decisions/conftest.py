@@ -21,12 +21,29 @@ SITE = "https://dg.example.org"
 
 @pytest.fixture
 def clock():
+    """The frozen clock, to move."""
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def network(db, clock, settings):
+def network(people):
+    """``people`` with the clock frozen on ``T0``."""
+    return people
+
+
+@pytest.fixture(autouse=True)
+def _frozen(request):
+    """Every test but the integration ones (whose worker reads the real clock) runs on ``T0``."""
+    if request.node.get_closest_marker("integration"):
+        yield
+        return
+    with time_machine.travel(T0, tick=False):
+        yield
+
+
+@pytest.fixture
+def people(db, settings):
     """BE (director, English), FR (director in French and a deputy in German), NL (director in Dutch, in
     Helsinki's zone), and an observer country's director who holds no seat."""
     settings.SITE_URL = SITE
