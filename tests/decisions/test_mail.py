@@ -39,7 +39,11 @@ def test_each_seat_holder_is_told_in_their_language_with_their_own_links_and_the
         deadline = "May 7, 2027, 17:00 (Europe/Brussels)" if language == "en" else ", 17:00 (Europe/Brussels)"
         assert deadline in text_of(message)
         title = "Mandat" if language == "fr" else "Terms of reference"
-        assert str(message["Subject"]).strip().startswith(in_language(language, SUBJECTS["opened"], title=title, deadline="")[:20])
+        assert (
+            str(message["Subject"])
+            .strip()
+            .startswith(in_language(language, SUBJECTS["opened"], title=title, deadline="")[:20])
+        )
     paths = {a: f"{SITE}/written-procedure/{procedure.pk}/answer/" for a in received}
     for address, message in received.items():
         text = text_of(message)
