@@ -2,8 +2,8 @@
 
 - A draft of a meeting is seen by those who may open the meeting (``meetings.visibility.meetings``: its invitees,
   and the secretariat).
-- A standing draft is seen by every member of the registry with a portal account, or only by the readers the
-  secretariat names on it; the secretariat sees every draft.
+- A standing draft is seen by every person in office (``members.identity``: a current mandate or today's
+  Presidency), or only by the readers the secretariat names on it; the secretariat sees every draft.
 - A draft being drafted is the secretariat's alone.
 - Who may propose, reserve and answer a written procedure for a country: the people who hold its seat today
   (``members.identity.seat_holders``), among those who see the draft.
@@ -28,11 +28,10 @@ def drafts(reader: Reader) -> QuerySet[Draft]:
         return Draft.objects.all()
     if reader.person is None:
         return Draft.objects.none()
-    of_meeting = Q(meeting__in=meetings(reader))
-    standing = Q(meeting__isnull=True) & (Q(readers__isnull=True) | Q(readers=reader.person))
-    return Draft.objects.exclude(status=DraftStatus.DRAFTING).filter(
-        pk__in=Draft.objects.filter(of_meeting | standing).values("pk")
-    )
+    rule = Q(meeting__in=meetings(reader)) | Q(meeting__isnull=True, readers=reader.person)
+    if reader.in_office:
+        rule |= Q(meeting__isnull=True, readers__isnull=True)
+    return Draft.objects.exclude(status=DraftStatus.DRAFTING).filter(pk__in=Draft.objects.filter(rule).values("pk"))
 
 
 def speaks_for(reader: Reader, draft: Draft):
