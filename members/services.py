@@ -259,6 +259,7 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "knowledge.newsitem": ("add", "change", "view"),
     # Knowledge
     "knowledge.conclusion": ("add", "change", "view"),
+    "knowledge.position": ("add", "change", "view"),
     "knowledge.action": ("add", "change", "view"),
     "knowledge.actionupdate": ("add", "change", "view"),
     "knowledge.minutes": ("add", "change", "view"),
