@@ -7,6 +7,8 @@ import secrets
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from decisions import demo as decisions_demo
+from decisions.models import Draft
 from knowledge import demo as knowledge_demo
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
 from meetings import demo as meetings_demo
@@ -24,6 +26,7 @@ class Command(BaseCommand):
             created = members_demo.load()
             created.update(meetings_demo.load())
             created.update(knowledge_demo.load())
+            created.update(decisions_demo.load())
             logins = self._accounts()
 
         totals = {
@@ -38,6 +41,7 @@ class Command(BaseCommand):
             "conclusions": Conclusion.objects.count(),
             "actions": Action.objects.count(),
             "news": NewsItem.objects.count(),
+            "drafts": Draft.objects.count(),
         }
         self.stdout.write("Demo network:")
         for name, total in totals.items():
