@@ -450,6 +450,8 @@ def board(procedure: WrittenProcedure) -> list[ProcedureCountry]:
 
 def history(procedure: WrittenProcedure):
     """Every answer given, oldest first, with country and person."""
-    return ProcedureAnswer.objects.filter(procedure_country__procedure=procedure).select_related(
-        "procedure_country__country", "person"
+    return (
+        ProcedureAnswer.objects.filter(procedure_country__procedure=procedure)
+        .select_related("procedure_country__country", "person")
+        .order_by("at", "pk")
     )
