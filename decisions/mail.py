@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import zoneinfo
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -17,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from members.identity import seat_holders
 from members.models import Person
@@ -139,7 +140,8 @@ def queue_failed(procedure: WrittenProcedure, objections: list[ProcedureCountry]
     for address, language, person in recipients:
         with translation.override(language):
             context = {
-                "person": person,
+                # The secretariat's address is greeted as a group.
+                "person": person or SimpleNamespace(full_name=pgettext("greeting", "colleagues")),
                 "procedure": procedure,
                 "draft": draft,
                 "revision": procedure.revision,

@@ -149,11 +149,14 @@ def open_for_comments(draft: Draft) -> Draft:
 @transaction.atomic
 def withdraw_draft(draft: Draft) -> Draft:
     """Withdraw a draft that is not adopted (it is kept; a procedure still open is withdrawn first)."""
+    if Draft.objects.get(pk=draft.pk).status == DraftStatus.ADOPTED:
+        raise ValidationError(_("An adopted text cannot be withdrawn."), code="status")
+    # The procedure's row before the draft's, in the order the close takes them.
+    for procedure in WrittenProcedure.objects.filter(revision__draft=draft, status=ProcedureStatus.OPEN):
+        withdraw_procedure(procedure)
     draft = _lock(draft)
     if draft.status == DraftStatus.ADOPTED:
         raise ValidationError(_("An adopted text cannot be withdrawn."), code="status")
-    for procedure in WrittenProcedure.objects.filter(revision__draft=draft, status=ProcedureStatus.OPEN):
-        withdraw_procedure(procedure)
     draft.status = DraftStatus.WITHDRAWN
     draft.save(update_fields=["status"])
     return draft
@@ -281,7 +284,9 @@ def open_procedure(
 
 
 def _lock_procedure(procedure: WrittenProcedure) -> WrittenProcedure:
-    return WrittenProcedure.objects.select_for_update().select_related("revision__draft").get(pk=procedure.pk)
+    return (
+        WrittenProcedure.objects.select_for_update(of=("self",)).select_related("revision__draft").get(pk=procedure.pk)
+    )
 
 
 @transaction.atomic
@@ -381,7 +386,9 @@ def close_procedure(procedure_id: int, *, now: datetime.datetime | None = None) 
             return None
         procedure = _lock_procedure(WrittenProcedure(pk=procedure_id))
         entries = list(
-            ProcedureCountry.objects.select_for_update().filter(procedure=procedure).select_related("country")
+            ProcedureCountry.objects.select_for_update(of=("self",))
+            .filter(procedure=procedure)
+            .select_related("country")
         )
         objections = [e for e in entries if e.answer == ProcedureAnswerKind.OBJECTION]
         draft = _lock(procedure.revision.draft)

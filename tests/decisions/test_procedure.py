@@ -194,6 +194,7 @@ def test_a_broken_silence_fails_the_procedure_and_the_draft_is_open_for_comments
     failed = OutgoingMessage.objects.filter(key__contains=":failed:")
     assert sorted(failed.values_list("to", flat=True)) == ["dg@be.example", "secretariat@dg-network.example.org"]
     assert "Too vague." in failed.get(to="dg@be.example").body_text
+    assert failed.get(to="secretariat@dg-network.example.org").body_text.startswith("Dear colleagues,")
 
 
 def test_a_procedure_is_not_closed_before_its_deadline(draft, clock):
@@ -313,3 +314,15 @@ def test_the_next_revision_records_what_became_of_each_proposal(draft, network):
         "The chair is Belgium.",
         "The secretariat is the Benelux Union's.",
     ]
+
+
+def test_withdrawing_a_draft_under_procedure_withdraws_the_procedure_and_an_adopted_text_stays(draft, clock):
+    procedure = open_on(draft)
+
+    services.withdraw_draft(draft)
+
+    assert Draft.objects.get(pk=draft.pk).status == DraftStatus.WITHDRAWN
+    assert WrittenProcedure.objects.get(pk=procedure.pk).status == ProcedureStatus.WITHDRAWN
+    adopted = Draft.objects.create(title_en="Adopted", status=DraftStatus.ADOPTED)
+    with pytest.raises(ValidationError, match="adopted text cannot be withdrawn"):
+        services.withdraw_draft(adopted)
