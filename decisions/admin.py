@@ -51,6 +51,15 @@ class ProcedureInline(admin.TabularInline):
 
 class PublishForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    actions = forms.CharField(
+        label=gettext_lazy("Actions"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 100}),
+        help_text=gettext_lazy(
+            "One a line: paragraph number | owner (a country code, or “secretariat”) | due date (YYYY-MM-DD) | what "
+            "is to be done (in English). On adoption each becomes the action of its conclusion."
+        ),
+    )
 
     def __init__(self, *args, languages, proposals, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,6 +76,32 @@ class PublishForm(forms.Form):
                 choices=ProposalOutcome.choices,
                 initial=ProposalOutcome.PENDING,
             )
+
+
+def parse_actions(text: str) -> dict[int, dict]:
+    """The publish form's action lines, by paragraph number, as ``services.publish_revision`` takes them; raises
+    ``ValidationError`` naming the line that cannot be read."""
+    actions: dict[int, dict] = {}
+    for line in filter(None, (raw.strip() for raw in text.splitlines())):
+        parts = [part.strip() for part in line.split("|")]
+        try:
+            number, owner, due, title = int(parts[0]), parts[1], datetime.date.fromisoformat(parts[2]), parts[3]
+            country = None if owner.lower() == "secretariat" else Country.objects.get(code=owner.upper())
+        except (IndexError, ValueError, Country.DoesNotExist) as error:
+            raise ValidationError(
+                _("This action line cannot be read: %(line)s"), params={"line": line}, code="action_line"
+            ) from error
+        actions[number] = {"title": {"en": title}, "country": country, "secretariat": country is None, "due": due}
+    return actions
+
+
+def action_lines(revision) -> str:
+    lines = []
+    for paragraph in revision.paragraphs.order_by("number").select_related("action_owner_country"):
+        if paragraph.action_title_en:
+            owner = paragraph.action_owner_country.code if paragraph.action_owner_country else "secretariat"
+            lines.append(f"{paragraph.number} | {owner} | {paragraph.action_due} | {paragraph.action_title_en}")
+    return "\n".join(lines)
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -176,6 +211,7 @@ class DraftAdmin(admin.ModelAdmin):
                 initial[f"text_{code}"] = "\n\n".join(
                     getattr(p, f"text_{code}") or "" for p in latest.paragraphs.order_by("number")
                 ).strip()
+            initial["actions"] = action_lines(latest)
         form = PublishForm(request.POST or None, initial=initial, languages=settings.LANGUAGES, proposals=proposals)
         if request.method == "POST" and form.is_valid():
             by_language = {
@@ -189,9 +225,14 @@ class DraftAdmin(admin.ModelAdmin):
                             _("The %(language)s text has %(count)s paragraphs; the English one has %(english)s."),
                             params={"language": code, "count": len(texts), "english": count},
                         )
+                actions = parse_actions(form.cleaned_data["actions"] or "")
                 paragraphs = [
                     {code: (texts[n] if texts else "") for code, texts in by_language.items()} for n in range(count)
                 ]
+                for number, action in actions.items():
+                    if not 1 <= number <= count:
+                        raise ValidationError(_("There is no paragraph %(number)s."), params={"number": number})
+                    paragraphs[number - 1]["action"] = action
                 outcomes = {
                     p.pk: form.cleaned_data[f"proposal_{p.pk}"]
                     for p in proposals

@@ -100,6 +100,18 @@ class Paragraph(models.Model):
     )
     number = models.PositiveSmallIntegerField(_("number"))
     text = models.TextField(_("text"), validators=[MaxLengthValidator(PARAGRAPH_LIMIT)])
+    # The action the paragraph asks for, if any: on adoption it becomes the conclusion's action.
+    action_title = models.CharField(_("action"), max_length=300, blank=True, validators=[single_line])
+    action_owner_country = models.ForeignKey(
+        "members.Country",
+        verbose_name=_("action owner: country"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action_owner_secretariat = models.BooleanField(_("action owner: the secretariat"), default=False)
+    action_due = models.DateField(_("action due"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("paragraph")

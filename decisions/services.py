@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from knowledge.models import Conclusion
+from knowledge.models import Action, Conclusion
 from members.identity import holds_seat, seat_countries
 from members.models import Country, Person
 
@@ -80,6 +80,7 @@ def publish_revision(
     if not paragraphs:
         raise ValidationError(_("A revision needs at least one paragraph."), code="empty")
     for n, texts in enumerate(paragraphs, start=1):
+        _check_action(n, texts.get("action"))
         if not (texts.get("en") or "").strip():
             raise ValidationError(
                 _("Paragraph %(number)s has no English text."), params={"number": n}, code="no_english"
@@ -98,6 +99,7 @@ def publish_revision(
                 revision=revision,
                 number=n,
                 **{f"text_{code}": (texts.get(code) or "").strip() or None for code in LANGUAGES},
+                **_action_fields(texts.get("action")),
             )
             for n, texts in enumerate(paragraphs, start=1)
         ]
@@ -109,11 +111,60 @@ def publish_revision(
     return revision
 
 
-def copy_paragraphs(revision: Revision) -> list[dict[str, str]]:
-    """A revision's paragraphs as ``publish_revision`` takes them: the start of the next revision."""
-    return [
-        {code: getattr(p, f"text_{code}") or "" for code in LANGUAGES} for p in revision.paragraphs.order_by("number")
-    ]
+def _check_action(number: int, action: dict | None) -> None:
+    """An action (``{"title": {language: text}, "country": Country | None, "secretariat": bool, "due": date}``)
+    needs an English title, a due date and exactly one owner (a country or the secretariat), as
+    ``knowledge.Action`` does."""
+    if not action:
+        return
+    title = (action.get("title") or {}).get("en", "").strip()
+    owners = int(action.get("country") is not None) + int(bool(action.get("secretariat")))
+    if not title or action.get("due") is None or owners != 1:
+        raise ValidationError(
+            _("The action of paragraph %(number)s needs an English title, a due date and one owner."),
+            params={"number": number},
+            code="action",
+        )
+    if any(c in title for c in "\r\n\t"):
+        raise ValidationError(
+            _("The action of paragraph %(number)s is written on one line."), params={"number": number}, code="action"
+        )
+
+
+def _action_fields(action: dict | None) -> dict:
+    if not action:
+        return {}
+    titles = action.get("title") or {}
+    return {
+        **{f"action_title_{code}": (titles.get(code) or "").strip() or None for code in LANGUAGES},
+        "action_owner_country": action.get("country"),
+        "action_owner_secretariat": bool(action.get("secretariat")),
+        "action_due": action.get("due"),
+    }
+
+
+def action_of(paragraph: Paragraph) -> dict | None:
+    """A paragraph's action as ``publish_revision`` takes it, or None."""
+    if not paragraph.action_title_en:
+        return None
+    return {
+        "title": {code: getattr(paragraph, f"action_title_{code}") or "" for code in LANGUAGES},
+        "country": paragraph.action_owner_country,
+        "secretariat": paragraph.action_owner_secretariat,
+        "due": paragraph.action_due,
+    }
+
+
+def copy_paragraphs(revision: Revision) -> list[dict]:
+    """A revision's paragraphs as ``publish_revision`` takes them (texts by language, and ``action`` when the
+    paragraph has one): the start of the next revision."""
+    copied = []
+    for paragraph in revision.paragraphs.order_by("number").select_related("action_owner_country"):
+        texts: dict = {code: getattr(paragraph, f"text_{code}") or "" for code in LANGUAGES}
+        if action := action_of(paragraph):
+            texts["action"] = action
+        copied.append(texts)
+    return copied
 
 
 def decide_proposal(proposal: Proposal, *, outcome: str, in_revision: Revision) -> Proposal:
@@ -413,7 +464,8 @@ def close_procedure(procedure_id: int, *, now: datetime.datetime | None = None) 
 
 def _make_conclusions(procedure: WrittenProcedure) -> list[Conclusion]:
     """A meeting's draft adopted: its paragraphs become the meeting's next numbered conclusions, every language
-    copied. A standing text has no meeting to hold conclusions: the adopted revision is its record."""
+    copied, each with its paragraph's action. A standing text has no meeting to hold conclusions: the adopted
+    revision is its record."""
     meeting = procedure.revision.draft.meeting
     if meeting is None:
         return []
@@ -421,7 +473,16 @@ def _make_conclusions(procedure: WrittenProcedure) -> list[Conclusion]:
     made = []
     for offset, paragraph in enumerate(procedure.revision.paragraphs.order_by("number"), start=1):
         texts = {f"text_{code}": getattr(paragraph, f"text_{code}") for code in LANGUAGES}
-        made.append(Conclusion.objects.create(meeting=meeting, number=start + offset, **texts))
+        conclusion = Conclusion.objects.create(meeting=meeting, number=start + offset, **texts)
+        if paragraph.action_title_en:
+            Action.objects.create(
+                conclusion=conclusion,
+                owner_country_id=paragraph.action_owner_country_id,
+                owner_secretariat=paragraph.action_owner_secretariat,
+                due_date=paragraph.action_due,
+                **{f"title_{code}": getattr(paragraph, f"action_title_{code}") for code in LANGUAGES},
+            )
+        made.append(conclusion)
     return made
 
 

@@ -13,5 +13,5 @@ class DraftTranslation(TranslationOptions):
 
 @register(Paragraph)
 class ParagraphTranslation(TranslationOptions):
-    fields = ("text",)
+    fields = ("text", "action_title")
     required_languages = ("en",)

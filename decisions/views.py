@@ -49,7 +49,7 @@ def answer(request, pk: int, token: str):
             "procedure": procedure,
             "draft": procedure.revision.draft,
             "revision": procedure.revision,
-            "paragraphs": procedure.revision.paragraphs.order_by("number"),
+            "paragraphs": procedure.revision.paragraphs.select_related("action_owner_country").order_by("number"),
             "entry": holder.entry,
             "person": holder.person,
             "deadline": mail.deadline_for(procedure, holder.person.time_zone),

@@ -88,7 +88,7 @@ def draft(request, pk):
         "draft": item,
         "revisions": revisions,
         "current": current,
-        "paragraphs": current.paragraphs.order_by("number") if current else [],
+        "paragraphs": current.paragraphs.select_related("action_owner_country").order_by("number") if current else [],
         "proposals": proposals,
         "reservations": reservations,
         "procedures": procedures,
@@ -108,7 +108,12 @@ def revision(request, pk, number):
     return render(
         request,
         "portal/revision.html",
-        {"nav": "drafts", "draft": item, "revision": shown, "paragraphs": shown.paragraphs.order_by("number")},
+        {
+            "nav": "drafts",
+            "draft": item,
+            "revision": shown,
+            "paragraphs": shown.paragraphs.select_related("action_owner_country").order_by("number"),
+        },
     )
 
 
@@ -173,7 +178,7 @@ def procedure(request, pk):
         "procedure": item,
         "draft": item.revision.draft,
         "revision": item.revision,
-        "paragraphs": item.revision.paragraphs.order_by("number"),
+        "paragraphs": item.revision.paragraphs.select_related("action_owner_country").order_by("number"),
         "deadline": mail.deadline_for(item, zone),
         "board": services.board(item),
         "history": services.history(item),

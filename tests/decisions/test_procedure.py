@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from decisions import services
 from decisions.enums import DraftStatus, ProcedureStatus
 from decisions.models import Draft, ProcedureAnswer, ProcedureCountry, WrittenProcedure
-from knowledge.models import Conclusion
+from knowledge.models import Action, Conclusion
 from members.enums import Role
 from members.models import Mandate
 from outbox.models import MessageKind, OutgoingMessage
@@ -138,7 +138,12 @@ def test_without_a_broken_silence_a_meeting_s_draft_is_adopted_on_the_deadline_s
     meeting = factories.meeting(chair=network["people"]["be"])
     factories.conclusion(meeting, number=1, text_en="Earlier conclusion.")
     text = Draft.objects.create(title_en="Conclusions of the spring meeting", meeting=meeting)
-    services.publish_revision(text, PARAGRAPHS_1)
+    action = {
+        "title": {"en": "Report on the exercise", "fr": "Rendre compte de l’exercice"},
+        "country": network["countries"]["fr"],
+        "due": datetime.date(2027, 9, 30),
+    }
+    services.publish_revision(text, [PARAGRAPHS_1[0], {**PARAGRAPHS_1[1], "action": action}])
     procedure = services.open_procedure(text.revisions.get(), deadline=DEADLINE)
     services.answer_procedure(
         procedure, network["countries"]["fr"], person=network["people"]["fr"], answer="comment", text="Well done."
@@ -157,6 +162,14 @@ def test_without_a_broken_silence_a_meeting_s_draft_is_adopted_on_the_deadline_s
         (2, "The network meets twice a year.", "Le réseau se réunit deux fois par an."),
         (3, "The chair is Belgium.", "La présidence est assurée par la Belgique."),
     ]
+    made = Action.objects.get()
+    assert (made.conclusion.number, made.title_en, made.title_fr, made.owner_country.code, made.due_date) == (
+        3,
+        "Report on the exercise",
+        "Rendre compte de l’exercice",
+        "FR",
+        datetime.date(2027, 9, 30),
+    )
     adopted = OutgoingMessage.objects.filter(kind=MessageKind.PROCEDURE, key__contains=":adopted:")
     assert adopted.count() == 4
     assert all(row.attachments[0]["content_type"] == "application/pdf" for row in adopted)
@@ -326,3 +339,20 @@ def test_withdrawing_a_draft_under_procedure_withdraws_the_procedure_and_an_adop
     adopted = Draft.objects.create(title_en="Adopted", status=DraftStatus.ADOPTED)
     with pytest.raises(ValidationError, match="adopted text cannot be withdrawn"):
         services.withdraw_draft(adopted)
+
+
+def test_a_paragraph_s_action_needs_a_title_a_due_date_and_one_owner_and_is_carried_to_the_next_revision(
+    draft, network
+):
+    rev2 = draft.revisions.get(number=2)
+    unowned = {"title": {"en": "Report"}, "due": datetime.date(2027, 9, 30)}
+    two_owners = {**unowned, "country": network["countries"]["be"], "secretariat": True}
+
+    for action in (unowned, two_owners, {**unowned, "secretariat": True, "due": None}):
+        with pytest.raises(ValidationError, match="needs an English title, a due date and one owner"):
+            services.publish_revision(draft, [{"en": "Text.", "action": action}])
+    assert draft.revisions.count() == 2
+
+    rev3 = services.publish_revision(draft, [{"en": "Text.", "action": {**unowned, "secretariat": True}}])
+    assert services.copy_paragraphs(rev3)[0]["action"]["secretariat"] is True
+    assert services.copy_paragraphs(rev2)[0].get("action") is None
