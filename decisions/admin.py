@@ -296,6 +296,13 @@ class DraftAdmin(admin.ModelAdmin):
         return self._page(request, draft, _("Open a written procedure"), form)
 
 
+class ReminderScheduleForm(forms.ModelForm):
+    """The reminder schedule is the one thing of a procedure edited here; ``services.check_hours`` checks it."""
+
+    def clean_reminder_hours(self):
+        return services.check_hours(self.cleaned_data["reminder_hours"] or [])
+
+
 @admin.register(WrittenProcedure)
 class WrittenProcedureAdmin(admin.ModelAdmin):
     list_display = ("revision", "deadline", "status", "opened_at", "closed_at", "board_link")
@@ -317,14 +324,7 @@ class WrittenProcedureAdmin(admin.ModelAdmin):
             '<a href="{}">{}</a>', reverse("admin:decisions_writtenprocedure_board", args=[obj.pk]), _("Board")
         )
 
-    def save_model(self, request, obj, form, change):
-        if "reminder_hours" in form.changed_data:
-            try:
-                obj.reminder_hours = services._check_hours(obj.reminder_hours)
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-                return
-        super().save_model(request, obj, form, change)
+    form = ReminderScheduleForm
 
     def get_urls(self):
         view = self.admin_site.admin_view

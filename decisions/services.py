@@ -284,7 +284,9 @@ def _check_deadline(deadline: datetime.datetime, *, after: datetime.datetime | N
         raise ValidationError(_("The new deadline must be later than the current one."), code="not_later")
 
 
-def _check_hours(hours: list[int]) -> list[int]:
+def check_hours(hours: list[int]) -> list[int]:
+    """A reminder schedule (hours before the deadline) sorted, latest reminder last, without repeats; raises
+    ``ValidationError`` unless each is a whole number of hours between 1 and 1440."""
     try:
         cleaned = sorted({int(h) for h in hours}, reverse=True)
     except (TypeError, ValueError) as error:
@@ -320,7 +322,7 @@ def open_procedure(
             code="not_latest",
         )
     _check_deadline(deadline)
-    hours = _check_hours(reminder_hours if reminder_hours is not None else [48, 4])
+    hours = check_hours(reminder_hours if reminder_hours is not None else [48, 4])
     chosen = list(countries) if countries is not None else list(seat_countries())
     if not chosen:
         raise ValidationError(_("No country holds a seat: nobody could answer."), code="no_country")

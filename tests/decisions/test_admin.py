@@ -88,3 +88,20 @@ def test_opening_a_written_procedure_reads_the_deadline_in_brussels_time(staff_c
     staff_client.post(reverse("admin:decisions_writtenprocedure_withdraw", args=[procedure.pk]))
     procedure.refresh_from_db()
     assert procedure.status == "withdrawn"
+
+
+def test_the_secretariat_edits_the_reminder_schedule_and_a_bad_one_is_refused(staff_client, draft):
+    from decisions import services
+
+    procedure = services.open_procedure(draft.revisions.get(number=2), deadline=DEADLINE)
+    url = reverse("admin:decisions_writtenprocedure_change", args=[procedure.pk])
+
+    refused = staff_client.post(url, {"reminder_hours": "[0]"})
+    assert refused.status_code == 200
+    assert "between 1 and 1440 hours" in refused.content.decode()
+    procedure.refresh_from_db()
+    assert procedure.reminder_hours == [48, 4]
+
+    assert staff_client.post(url, {"reminder_hours": "[2, 72, 24]"}).status_code == 302
+    procedure.refresh_from_db()
+    assert procedure.reminder_hours == [72, 24, 2]
