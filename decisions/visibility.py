@@ -4,6 +4,8 @@
   and the secretariat).
 - A standing draft is seen by every person in office (``members.identity``: a current mandate or today's
   Presidency), or only by the readers the secretariat names on it; the secretariat sees every draft.
+- A draft under a written procedure (or after one) is also seen by the people in office of every country the
+  procedure concerns: the country is asked to answer, whether or not they were invited to the meeting.
 - A draft being drafted is the secretariat's alone.
 - Who may propose, reserve and answer a written procedure for a country: the people who hold its seat today
   (``members.identity.seat_holders``), among those who see the draft.
@@ -31,6 +33,8 @@ def drafts(reader: Reader) -> QuerySet[Draft]:
     rule = Q(meeting__in=meetings(reader)) | Q(meeting__isnull=True, readers=reader.person)
     if reader.in_office:
         rule |= Q(meeting__isnull=True, readers__isnull=True)
+        if reader.country_id is not None:  # a procedure asks the country's answer: its people read the text
+            rule |= Q(revisions__procedures__countries__country_id=reader.country_id)
     return Draft.objects.exclude(status=DraftStatus.DRAFTING).filter(pk__in=Draft.objects.filter(rule).values("pk"))
 
 

@@ -160,3 +160,14 @@ def test_the_pages_take_a_bounded_number_of_queries(client, world, django_assert
     ):
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
+
+
+def test_a_meeting_s_draft_under_written_procedure_is_read_by_the_countries_it_asks(client, world):
+    people, draft = world["people"], world["drafts"]["meeting"]
+    signed_in(client, people["uninvited"])
+    assert client.get(reverse("portal:draft", args=[draft.pk])).status_code == 404
+
+    procedure = services.open_procedure(draft.revisions.get(number=2), deadline=NOW + datetime.timedelta(days=5))
+
+    assert client.get(reverse("portal:draft", args=[draft.pk])).status_code == 200
+    assert client.get(reverse("portal:procedure", args=[procedure.pk])).status_code == 200
