@@ -356,3 +356,19 @@ def test_a_paragraph_s_action_needs_a_title_a_due_date_and_one_owner_and_is_carr
     rev3 = services.publish_revision(draft, [{"en": "Text.", "action": {**unowned, "secretariat": True}}])
     assert services.copy_paragraphs(rev3)[0]["action"]["secretariat"] is True
     assert services.copy_paragraphs(rev2)[0].get("action") is None
+
+
+def test_a_person_s_export_holds_what_they_said_for_their_country(draft, network):
+    from network.privacy import export_person
+
+    director = network["people"]["fr"]
+    services.propose(draft.revisions.get(number=2), person=director, paragraph_number=1, text="Four times.")
+    procedure = services.open_procedure(draft.revisions.get(number=2), deadline=DEADLINE)
+    services.answer_procedure(procedure, network["countries"]["fr"], person=director, answer="objection", text="No.")
+
+    data = export_person(director)
+
+    assert [(p["paragraph"], p["text"]) for p in data["proposals"]] == [(1, "Four times.")]
+    assert [(a["country"], a["answer"], a["text"]) for a in data["written_procedure_answers"]] == [
+        ("FR", "objection", "No.")
+    ]
