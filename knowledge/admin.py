@@ -28,7 +28,17 @@ from members.admin import NoDeleteMixin
 from network.lib.widgets import PrivateFileInput
 
 from . import services as knowledge
-from .models import Action, ActionUpdate, Conclusion, LessonAttachment, LessonComment, LessonLearned, Minutes, NewsItem
+from .models import (
+    Action,
+    ActionUpdate,
+    Conclusion,
+    LessonAttachment,
+    LessonComment,
+    LessonLearned,
+    Minutes,
+    NewsItem,
+    Position,
+)
 from .visibility import Reader
 
 # --- Lessons, conclusions, actions, minutes, news ---------------------------------------------------------------
@@ -132,6 +142,14 @@ class ActionAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
             obj.status = status
 
 
+class PositionInline(NoDeleteInline, admin.TabularInline):
+    """Each country's position on the conclusion at the meeting (support, reservations, abstention, absent)."""
+
+    model = Position
+    extra = 0
+    autocomplete_fields = ("country",)
+
+
 @admin.register(Conclusion)
 class ConclusionAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     list_display = ("number", "text", "meeting", "is_public")
@@ -139,6 +157,7 @@ class ConclusionAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin)
     search_fields = ("text",)
     autocomplete_fields = ("meeting",)
     filter_horizontal = ("themes",)
+    inlines = (PositionInline,)
 
 
 @admin.register(Minutes)

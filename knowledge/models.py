@@ -188,6 +188,33 @@ class Conclusion(models.Model):
         return f"{self.number}. {self.text[:60]}"
 
 
+class PositionKind(models.TextChoices):
+    SUPPORT = "support", _("Support")
+    GENERAL_RESERVATION = "general", _("General reservation")
+    SCRUTINY_RESERVATION = "scrutiny", _("Scrutiny reservation")
+    ABSTENTION = "abstention", _("Abstention")
+    ABSENT = "absent", pgettext_lazy("position", "Absent")
+
+
+class Position(models.Model):
+    """A country's position on a conclusion as the secretariat recorded it at the meeting (one per country)."""
+
+    conclusion = models.ForeignKey(
+        Conclusion, verbose_name=_("conclusion"), on_delete=models.CASCADE, related_name="positions"
+    )
+    country = models.ForeignKey("members.Country", verbose_name=_("country"), on_delete=models.PROTECT)
+    position = models.CharField(_("position"), max_length=20, choices=PositionKind.choices)
+
+    class Meta:
+        verbose_name = _("country position")
+        verbose_name_plural = _("country positions")
+        ordering = ["conclusion", "country__code"]
+        constraints = [models.UniqueConstraint(fields=["conclusion", "country"], name="knowledge_position_country")]
+
+    def __str__(self) -> str:
+        return f"{self.country_id}: {self.get_position_display()}"
+
+
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     IN_PROGRESS = "in_progress", _("In progress")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
@@ -13,6 +14,17 @@ from network.lib.collation import in_reader_order
 from network.lib.neutralise import pdf_text
 
 from . import visibility
+from .models import Position
+
+
+def positions_line(conclusion) -> str:
+    """The countries' positions on ``conclusion`` in one line of the active language ("Positions: BE support, FR
+    scrutiny reservation"), or "" when none was recorded. Uses ``conclusion.positions`` (prefetch it for many)."""
+    positions = sorted(conclusion.positions.all(), key=lambda p: p.country.code)
+    if not positions:
+        return ""
+    listed = ", ".join(f"{p.country.code} {p.get_position_display().lower()}" for p in positions)
+    return _("Positions: %(positions)s") % {"positions": listed}
 
 
 def meeting_report_pdf(meeting: Meeting, *, reader: visibility.Reader) -> bytes:
@@ -54,11 +66,18 @@ def meeting_report_pdf(meeting: Meeting, *, reader: visibility.Reader) -> bytes:
     )
 
     story.append(Paragraph(pdf_text(_("Conclusions and actions")), s["h2"]))
-    conclusions = list(visibility.conclusions(reader).filter(meeting=meeting).order_by("number"))
+    conclusions = list(
+        visibility.conclusions(reader)
+        .filter(meeting=meeting)
+        .prefetch_related(Prefetch("positions", queryset=Position.objects.select_related("country")))
+        .order_by("number")
+    )
     if not conclusions:
         story.append(Paragraph(pdf_text(_("No conclusions recorded.")), s["body"]))
     for conclusion in conclusions:
         story.append(Paragraph(f"<b>{pdf_text(conclusion.number)}.</b> {pdf_text(conclusion.text)}", s["body"]))
+        if positions := positions_line(conclusion):
+            story.append(Paragraph(f"&nbsp;&nbsp;{pdf_text(positions)}", s["body"]))
         for action in (
             visibility.actions(reader)
             .filter(conclusion=conclusion)

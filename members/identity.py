@@ -12,7 +12,8 @@ import datetime
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from .models import Mandate, Person, Presidency
+from .enums import OrganisationKind, Participation, Role
+from .models import Country, Mandate, Person, Presidency
 
 
 def in_office_on(day: datetime.date) -> Exists | Q:
@@ -48,15 +49,43 @@ def holds_office(person: Person, *, on: datetime.date | None = None) -> bool:
     return Person.objects.filter(pk=person.pk).filter(in_office_on(day)).exists()
 
 
-SEAT_ROLES = ("director_general", "deputy", "contact_point")
+# The mandates that hold a member country's seat in the network: its crisis centre's director-general (acting ones
+# included), their deputy and its contact point. One place, used by the written procedure, the questionnaires and
+# the alerts (their mails, links and portal rights).
+SEAT_ROLES = (Role.DIRECTOR_GENERAL, Role.DEPUTY, Role.CONTACT_POINT)
 
 
 def seat_holders(country, *, on: datetime.date | None = None, roles: tuple[str, ...] = SEAT_ROLES):
-    """The active people who hold ``country``'s seat on ``on`` (default today): a current mandate with one of
-    ``roles`` (default director-general, deputy, contact point; ``Role`` values) at one of the country's active
-    organisations. A ``Person`` queryset, each person once, ordered by last and first name."""
+    """The active people who hold ``country``'s seat on ``on`` (default today): an active mandate of one of
+    ``roles`` (``Role`` values; default ``SEAT_ROLES``) at an active national crisis centre of ``country``, the
+    country a member of the network. A queryset of ``Person``, each once, ordered by name; empty for an observer or
+    former member country."""
     day = on or timezone.localdate()
     mandates = Mandate.objects.active_on(day).filter(
-        person=OuterRef("pk"), role__in=roles, organisation__country=country, organisation__is_active=True
+        person=OuterRef("pk"),
+        role__in=roles,
+        organisation__kind=OrganisationKind.CRISIS_CENTRE,
+        organisation__is_active=True,
+        organisation__country=country,
+        organisation__country__participation=Participation.MEMBER,
     )
-    return Person.objects.filter(is_active=True).filter(Exists(mandates)).order_by("last_name", "first_name", "pk")
+    return Person.objects.filter(Exists(mandates), is_active=True).order_by("last_name", "first_name", "pk")
+
+
+def holds_seat(person: Person, country, *, on: datetime.date | None = None) -> bool:
+    """Whether ``person`` is one of ``seat_holders(country, on=on)``."""
+    return seat_holders(country, on=on).filter(pk=person.pk).exists()
+
+
+def seat_countries(*, on: datetime.date | None = None):
+    """Member countries whose seat someone holds on ``on`` (default today), by code: the countries a written
+    procedure concerns by default."""
+    day = on or timezone.localdate()
+    mandates = Mandate.objects.active_on(day).filter(
+        role__in=SEAT_ROLES,
+        person__is_active=True,
+        organisation__kind=OrganisationKind.CRISIS_CENTRE,
+        organisation__is_active=True,
+        organisation__country=OuterRef("pk"),
+    )
+    return Country.objects.filter(Exists(mandates), participation=Participation.MEMBER).order_by("code")

@@ -259,6 +259,7 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "knowledge.newsitem": ("add", "change", "view"),
     # Knowledge
     "knowledge.conclusion": ("add", "change", "view"),
+    "knowledge.position": ("add", "change", "view"),
     "knowledge.action": ("add", "change", "view"),
     "knowledge.actionupdate": ("add", "change", "view"),
     "knowledge.minutes": ("add", "change", "view"),
@@ -272,6 +273,13 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "questionnaires.question": ("add", "change", "view"),
     "questionnaires.countryanswer": ("view",),
     "questionnaires.answerversion": ("view",),
+    # Decisions between meetings: drafts and their revisions, written procedures (opened, extended, withdrawn from
+    # the draft's and the procedure's pages); the countries' proposals and reservations are read here.
+    "decisions.draft": ("add", "change", "view"),
+    "decisions.revision": ("view",),
+    "decisions.writtenprocedure": ("change", "view"),
+    "decisions.proposal": ("view",),
+    "decisions.reservation": ("view",),
     # The outbox: read, and send failed messages again
     "outbox.outgoingmessage": ("view",),
 }

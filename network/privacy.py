@@ -11,6 +11,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
+from decisions.models import ProcedureAnswer, Proposal, Reservation
 from knowledge.models import LessonComment, LessonLearned
 from meetings.models import Attendance, Invitation
 from members.models import Person
@@ -78,6 +79,41 @@ def export_person(person: Person) -> dict:
         "comments": [
             {"lesson": str(c.lesson.title), "text": c.text, "written": c.created_at.isoformat()}
             for c in LessonComment.objects.filter(author=person).select_related("lesson")
+        ],
+        # What they said for their country on drafts and written procedures.
+        "proposals": [
+            {
+                "draft": str(p.revision.draft.title),
+                "revision": p.revision.number,
+                "paragraph": p.paragraph_number,
+                "text": p.text,
+                "reason": p.reason,
+                "outcome": p.outcome,
+                "proposed": p.created_at.isoformat(),
+            }
+            for p in Proposal.objects.filter(author=person).select_related("revision__draft")
+        ],
+        "reservations": [
+            {
+                "draft": str(r.revision.draft.title),
+                "revision": r.revision.number,
+                "kind": r.kind,
+                "reason": r.reason,
+                "entered": r.created_at.isoformat(),
+            }
+            for r in Reservation.objects.filter(author=person).select_related("revision__draft")
+        ],
+        "written_procedure_answers": [
+            {
+                "draft": str(a.procedure_country.procedure.revision.draft.title),
+                "country": a.procedure_country.country.code,
+                "answer": a.answer,
+                "text": a.text,
+                "given": a.at.isoformat(),
+            }
+            for a in ProcedureAnswer.objects.filter(person=person).select_related(
+                "procedure_country__procedure__revision__draft", "procedure_country__country"
+            )
         ],
         "emails": [
             {

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "knowledge",
     "alerts",
     "questionnaires",
+    "decisions",
     "portal",
     "outbox",
 ]
@@ -162,6 +163,7 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-alerts": {"task": "network.tasks.escalate_alerts", "schedule": 30},
     "send-due-reminders": {"task": "network.tasks.send_due_reminders", "schedule": 5 * 60},
     "purge-outbox": {"task": "network.tasks.purge_outbox", "schedule": 24 * 3600},
+    "written-procedures": {"task": "network.tasks.run_written_procedures", "schedule": 60},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

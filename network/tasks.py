@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from alerts import services as alerts
+from decisions import services as decisions
 from knowledge import services as knowledge
 from meetings import delivery as meetings_mail
 from outbox import services as outbox
@@ -37,6 +38,17 @@ def escalate_alerts() -> dict:
 @shared_task(ignore_result=True)
 def send_due_reminders() -> int:
     return send_reminders()
+
+
+def written_procedures() -> dict:
+    """Close the written procedures whose deadline has passed (each once, however many schedulers run) and remind
+    the countries that have not answered. Returns ``{"closed": n, "reminders": n}``."""
+    return {"closed": decisions.close_due_procedures(), "reminders": decisions.send_procedure_reminders()}
+
+
+@shared_task(ignore_result=True)
+def run_written_procedures() -> dict:
+    return written_procedures()
 
 
 @shared_task(ignore_result=True)

@@ -31,6 +31,7 @@ urlpatterns = [
     path("news/", include("knowledge.urls")),
     path("", include("meetings.urls")),
     path("", include("alerts.urls")),
+    path("", include("decisions.urls")),
     path("", include("portal.urls")),
 ]
 

@@ -20,6 +20,7 @@ class MessageKind(models.TextChoices):
     ACTION_REMINDER = "action_reminder", _("Reminder of an action")
     ACCOUNT = "account", _("Account")
     ALERT = "alert", _("Alert")
+    PROCEDURE = "procedure", _("Written procedure")
 
 
 class MessageStatus(models.TextChoices):

@@ -10,6 +10,7 @@ message in flight, and it is sent again once the sweeper (``services.sweep``) re
 
 from __future__ import annotations
 
+import base64
 import datetime
 import logging
 import smtplib
@@ -78,7 +79,10 @@ def build_email(message: OutgoingMessage, connection=None) -> EmailMultiAlternat
             )
             email.attach(part)
         else:
-            email.attach(attachment["filename"], attachment["content"], attachment["content_type"])
+            content = attachment["content"]
+            if attachment.get("encoding") == "base64":  # binary files (a PDF) are stored as base64 text
+                content = base64.b64decode(content)
+            email.attach(attachment["filename"], content, attachment["content_type"])
     return email
 
 

@@ -26,6 +26,7 @@ from knowledge.models import (
     LessonLearned,
     LessonStatus,
     Phase,
+    Position,
 )
 from meetings.models import Crisis, Meeting, Theme
 from members.models import Country
@@ -308,7 +309,8 @@ def meeting_outcomes(request, pk):
         visibility.conclusions(reader)
         .filter(meeting=meeting)
         .prefetch_related(
-            Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation__country"))
+            Prefetch("actions", queryset=Action.objects.select_related("owner_country", "owner_organisation__country")),
+            Prefetch("positions", queryset=Position.objects.select_related("country")),
         )
     )
     return render(

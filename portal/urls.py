@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import alert_views, questionnaire_views
+from . import decisions_views as decisions
 from . import knowledge_views as portal_views
 from . import views as portal
 
@@ -38,4 +39,9 @@ urlpatterns = [
     path("alerts/<int:pk>/acknowledge/", alert_views.alert_acknowledge, name="alert_acknowledge"),
     path("alerts/<int:pk>/close/", alert_views.alert_close, name="alert_close"),
     path("alerts/<int:pk>/countries/<int:target>/call/", alert_views.alert_call, name="alert_call"),
+    path("drafts/", decisions.drafts, name="drafts"),
+    path("drafts/<int:pk>/", decisions.draft, name="draft"),
+    path("drafts/<int:pk>/rev/<int:number>/", decisions.revision, name="revision"),
+    path("drafts/<int:pk>/compare/", decisions.compare, name="compare"),
+    path("written-procedures/<int:pk>/", decisions.procedure, name="procedure"),
 ]

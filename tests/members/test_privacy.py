@@ -49,6 +49,7 @@ def test_export_holds_everything_about_the_person(invited):
     assert data["person"]["email"] == "claire.dubois@example.org" and data["person"]["country"] == "FR"
     assert data["invitations"][0]["remarks"] == "Wheelchair access"
     assert {m["kind"] for m in data["emails"]} == {"invitation", "confirmation"}
+    assert (data["proposals"], data["reservations"], data["written_procedure_answers"]) == ([], [], [])
     out = io.StringIO()
     call_command("export_person", "CLAIRE.DUBOIS@example.org", stdout=out)
     assert json.loads(out.getvalue())["person"]["last_name"] == "Dubois"

@@ -99,6 +99,7 @@ def world(db):
         Alert: factories.alert(secretariat),
         Questionnaire: questionnaire,
         CountryAnswer: CountryAnswer.objects.create(questionnaire=questionnaire, country=director.organisation.country),
+        **_decisions(director),
     }
     return {
         "objects": objects,
@@ -109,6 +110,22 @@ def world(db):
             DIRECTOR: director.user,
         },
     }
+
+
+def _decisions(director) -> dict:
+    """A draft open for comments with a proposal, a reservation and an open written procedure."""
+    from decisions import services as decisions
+    from decisions.models import Draft, Proposal, Reservation, WrittenProcedure
+
+    draft = Draft.objects.create(title_en="Terms of reference")
+    revision = decisions.publish_revision(draft, [{"en": "The network meets twice a year."}])
+    decisions.open_for_comments(draft)
+    proposal = decisions.propose(revision, person=director, paragraph_number=1, text="The network meets often.")
+    reservation = decisions.reserve(revision, person=director, kind="scrutiny", reason="Capital checks.")
+    procedure = decisions.open_procedure(
+        revision, deadline=datetime.datetime(2099, 1, 1, 17, tzinfo=factories.BRUSSELS)
+    )
+    return {Draft: draft, Proposal: proposal, Reservation: reservation, WrittenProcedure: procedure}
 
 
 # --- Every admin URL, read from admin.site --------------------------------------------------------------------------
@@ -192,6 +209,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "app_list:alerts": (200, 200),
     "app_list:questionnaires": (200, 200),
     "app_list:auth": (200, 404),
+    "app_list:decisions": (200, 200),
     "app_list:knowledge": (200, 200),
     "app_list:meetings": (200, 200),
     "app_list:members": (200, 200),
@@ -202,6 +220,39 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "autocomplete:members.person.organisation": (200, 200),
     "autocomplete:members.person.user": (200, 403),
     "catch_all": (404, 404),
+    # Decisions between meetings: nothing is deleted; proposals and reservations are the countries' (read only);
+    # a written procedure is opened from its draft.
+    "decisions_draft_add": (200, 200),
+    "decisions_draft_change": (200, 200),
+    "decisions_draft_changelist": (200, 200),
+    "decisions_draft_comments": (200, 200),
+    "decisions_draft_delete": (403, 403),
+    "decisions_draft_history": (200, 200),
+    "decisions_draft_object": (302, 302),
+    "decisions_draft_procedure": (200, 200),
+    "decisions_draft_publish": (200, 200),
+    "decisions_draft_withdraw": (200, 200),
+    "decisions_proposal_add": (403, 403),
+    "decisions_proposal_change": (200, 200),
+    "decisions_proposal_changelist": (200, 200),
+    "decisions_proposal_delete": (403, 403),
+    "decisions_proposal_history": (200, 200),
+    "decisions_proposal_object": (302, 302),
+    "decisions_reservation_add": (403, 403),
+    "decisions_reservation_change": (200, 200),
+    "decisions_reservation_changelist": (200, 200),
+    "decisions_reservation_delete": (403, 403),
+    "decisions_reservation_history": (200, 200),
+    "decisions_reservation_object": (302, 302),
+    "decisions_writtenprocedure_add": (403, 403),
+    "decisions_writtenprocedure_board": (200, 200),
+    "decisions_writtenprocedure_change": (200, 200),
+    "decisions_writtenprocedure_changelist": (200, 200),
+    "decisions_writtenprocedure_delete": (403, 403),
+    "decisions_writtenprocedure_extend": (200, 200),
+    "decisions_writtenprocedure_history": (200, 200),
+    "decisions_writtenprocedure_object": (302, 302),
+    "decisions_writtenprocedure_withdraw": (200, 200),
     "index": (200, 200),
     "jsi18n": (200, 200),
     "login": (302, 302),
@@ -603,6 +654,14 @@ SECRETARIAT_PERMISSIONS = [
     "alerts.add_alert",
     "alerts.change_alert",
     "alerts.view_alert",
+    "decisions.add_draft",
+    "decisions.change_draft",
+    "decisions.change_writtenprocedure",
+    "decisions.view_draft",
+    "decisions.view_proposal",
+    "decisions.view_reservation",
+    "decisions.view_revision",
+    "decisions.view_writtenprocedure",
     "knowledge.add_action",
     "knowledge.add_actionupdate",
     "knowledge.add_conclusion",
@@ -611,6 +670,7 @@ SECRETARIAT_PERMISSIONS = [
     "knowledge.add_lessonlearned",
     "knowledge.add_minutes",
     "knowledge.add_newsitem",
+    "knowledge.add_position",
     "knowledge.change_action",
     "knowledge.change_actionupdate",
     "knowledge.change_conclusion",
@@ -619,6 +679,7 @@ SECRETARIAT_PERMISSIONS = [
     "knowledge.change_lessonlearned",
     "knowledge.change_minutes",
     "knowledge.change_newsitem",
+    "knowledge.change_position",
     "knowledge.view_action",
     "knowledge.view_actionupdate",
     "knowledge.view_conclusion",
@@ -627,6 +688,7 @@ SECRETARIAT_PERMISSIONS = [
     "knowledge.view_lessonlearned",
     "knowledge.view_minutes",
     "knowledge.view_newsitem",
+    "knowledge.view_position",
     "meetings.add_agendaitem",
     "meetings.add_attendance",
     "meetings.add_crisis",

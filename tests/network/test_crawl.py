@@ -274,6 +274,7 @@ def network():
         title_en="Autumn meeting (draft)", starts_at=datetime.datetime(2027, 10, 7, 9, 30, tzinfo=factories.BRUSSELS)
     )
     factories.notice(published_on=today - datetime.timedelta(days=1))
+    _drafts(upcoming, director)
 
     administrator = User.objects.create_superuser(email="admin@example.org", password=PASSWORD)
     factories.enable_two_factor(administrator)
@@ -304,6 +305,25 @@ def network():
     ]:
         users[role] = open_account(person)
     return users
+
+
+def _drafts(meeting, director):
+    """The upcoming meeting's draft conclusions open for comments (two revisions, a proposal, a reservation) and
+    standing terms of reference under an open written procedure."""
+    from decisions import services as decisions
+    from decisions.models import Draft
+
+    conclusions = Draft.objects.create(title_en="Draft conclusions", meeting=meeting)
+    decisions.publish_revision(conclusions, [{"en": "The network agrees to meet."}])
+    decisions.open_for_comments(conclusions)
+    latest = decisions.publish_revision(conclusions, [{"en": "The network agrees to meet twice."}, {"en": "Next."}])
+    decisions.propose(latest, person=director, paragraph_number=2, text="Next year.")
+    decisions.reserve(latest, person=director, kind="scrutiny", reason="Our ministry reads it.")
+    terms = Draft.objects.create(title_en="Terms of reference", kind="terms")
+    decisions.publish_revision(terms, [{"en": "The network meets twice a year."}])
+    decisions.open_procedure(
+        terms.revisions.get(), deadline=timezone.now() + datetime.timedelta(days=7), countries=[director.country]
+    )
 
 
 LANGUAGE = {"director-general": "fr", "deputy": "de", "former member": "nl"}
@@ -343,7 +363,17 @@ def test_every_reachable_page_renders_in_the_readers_language(network, role):
     assert EXPECTED_PAGES[role] <= reached, sorted(EXPECTED_PAGES[role] - reached)
 
 
-PORTAL = {"/", "/meetings/", "/lessons/", "/actions/", "/directory/", "/profile/", "/accounts/sessions/", "/news/"}
+PORTAL = {
+    "/",
+    "/meetings/",
+    "/lessons/",
+    "/actions/",
+    "/drafts/",
+    "/directory/",
+    "/profile/",
+    "/accounts/sessions/",
+    "/news/",
+}
 READER = PORTAL | {
     "/meetings/N/",
     "/meetings/N/outcomes/",
@@ -351,12 +381,24 @@ READER = PORTAL | {
     "/meetings/N/calendar.ics",
     "/lessons/N/",
     "/actions/N/",
+    "/drafts/N/",
+    "/drafts/N/rev/N/",
+    "/drafts/N/compare/",
+    "/written-procedures/N/",
     "/news/N-N-N-ukraine-crisis-reception-and-coordination/",
 }
 EXPECTED_PAGES = {
     "site administrator": READER
     | {"/board/", "/admin/", "/admin/members/person/", "/admin/meetings/meeting/N/change/", "/admin/auth/group/"},
-    "secretariat": READER | {"/board/", "/admin/", "/admin/members/person/", "/admin/meetings/meeting/N/change/"},
+    "secretariat": READER
+    | {
+        "/board/",
+        "/admin/",
+        "/admin/members/person/",
+        "/admin/meetings/meeting/N/change/",
+        "/admin/decisions/draft/N/change/",
+        "/admin/decisions/writtenprocedure/N/board/",
+    },
     "director-general": READER | {"/meetings/N/answer/", "/lessons/N/edit/", "/lessons/new/", "/documents/N/"},
     "deputy": READER | {"/meetings/N/answer/", "/documents/N/"},
     "observer of an EU body": READER | {"/documents/N/"},

@@ -47,5 +47,6 @@ def test_beat_schedules_each_periodic_job_by_a_task_a_worker_knows():
         "escalate-alerts": ("network.tasks.escalate_alerts", 30),
         "send-due-reminders": ("network.tasks.send_due_reminders", 300),
         "purge-outbox": ("network.tasks.purge_outbox", 86400),
+        "written-procedures": ("network.tasks.run_written_procedures", 60),
     }
     assert {task for task, _every in schedule.values()} <= set(current_app.tasks)

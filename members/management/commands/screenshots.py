@@ -288,8 +288,25 @@ def take_director_pages(browser, shots: Shots, base: str, password: str) -> None
             shots.problems.append("answer: no meeting of the demo director takes answers")
         shots.take(page, "directory", base + "/directory/")
         shots.take(page, "profile", base + "/profile/")
+        take_decision_pages(page, shots, base)
     finally:
         page.context.close()
+
+
+def take_decision_pages(page, shots: Shots, base: str) -> None:
+    """The drafts, a comparison of two revisions and a written procedure's board, as the demo director sees them."""
+    shots.take(page, "drafts", base + "/drafts/")
+    drafts = [a.get_attribute("href") for a in page.locator("main td a[href*='/drafts/']").all()]
+    wanted = {"compare": "main a[href$='/compare/']", "procedure": "main a[href*='/written-procedures/']"}
+    for href in drafts:
+        page.goto(base + href)
+        for name, selector in list(wanted.items()):
+            link = page.locator(selector)
+            if link.count():
+                shots.take(page, name, base + link.first.get_attribute("href"))
+                page.goto(base + href)
+                del wanted[name]
+    shots.problems.extend(f"{name}: no demo draft links to one" for name in wanted)
 
 
 def take_secretariat_pages(browser, shots: Shots, base: str, password: str, totp_secret: str) -> None:
@@ -304,6 +321,12 @@ def take_secretariat_pages(browser, shots: Shots, base: str, password: str, totp
             shots.problems.append("admin-meeting: the board shows no meeting to open in the admin")
         take_linked(page, shots, base, "alert-board", "/alerts/", "main table a[href^='/alerts/']")
         take_linked(page, shots, base, "questionnaire-results", "/questionnaires/", "main table a[href$='/results/']")
+        page.goto(base + "/admin/decisions/writtenprocedure/")
+        board_link = page.locator("a[href$='/board/']")
+        if board_link.count():
+            shots.take(page, "admin-procedure-board", base + board_link.first.get_attribute("href"))
+        else:
+            shots.problems.append("admin-procedure-board: no written procedure in the admin")
     finally:
         page.context.close()
 

@@ -9,6 +9,8 @@ from django.db import transaction
 
 from alerts import demo as alerts_demo
 from alerts.models import Alert
+from decisions import demo as decisions_demo
+from decisions.models import Draft
 from knowledge import demo as knowledge_demo
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
 from meetings import demo as meetings_demo
@@ -28,6 +30,7 @@ class Command(BaseCommand):
             created = members_demo.load()
             created.update(meetings_demo.load())
             created.update(knowledge_demo.load())
+            created.update(decisions_demo.load())
             logins = self._accounts()
             role_logins = self._role_accounts()
             created.update(alerts_demo.load())
@@ -47,6 +50,7 @@ class Command(BaseCommand):
             "news": NewsItem.objects.count(),
             "alerts": Alert.objects.count(),
             "questionnaires": Questionnaire.objects.count(),
+            "drafts": Draft.objects.count(),
         }
         self.stdout.write("Demo network:")
         for name, total in totals.items():

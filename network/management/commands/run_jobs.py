@@ -1,12 +1,13 @@
-"""The embedded default's scheduler: without Redis there is no Celery worker or beat, so this loop sends due
-reminders and delivers queued mail (retrying temporary failures) in its own process."""
+"""The embedded default's scheduler: without Redis there is no Celery worker or beat, so this loop closes written
+procedures at their deadline, escalates unacknowledged alerts, sends due reminders and delivers queued mail (retrying temporary failures) in its own
+process."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
 from alerts.services import escalate
-from network.tasks import send_reminders
+from network.tasks import send_reminders, written_procedures
 from outbox.worker import deliver_due
 
 
@@ -21,10 +22,14 @@ class Command(BaseCommand):
     def handle(self, *args, interval, once, **options):
         while True:
             escalate()
-            reminders = send_reminders()
+            procedures = written_procedures()
+            reminders = send_reminders() + procedures["reminders"]
             sent = deliver_due()
             if reminders or sent or once:
-                self.stdout.write(f"{reminders} reminders queued, {sent} messages delivered.")
+                self.stdout.write(
+                    f"{procedures['closed']} written procedures closed, {reminders} reminders queued, "
+                    f"{sent} messages delivered."
+                )
             if once:
                 return
             time.sleep(interval)
