@@ -1,6 +1,6 @@
 """The embedded default's scheduler: without Redis there is no Celery worker or beat, so this loop closes written
-procedures at their deadline, escalates unacknowledged alerts, sends due reminders and delivers queued mail (retrying temporary failures) in its own
-process."""
+procedures at their deadline, escalates unacknowledged alerts, sends due reminders and delivers queued mail (retrying
+temporary failures) in its own process."""
 
 import time
 
