@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "members",
     "meetings",
     "knowledge",
+    "logistics",
     "portal",
     "outbox",
 ]
@@ -158,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {"task": "network.tasks.sweep_outbox", "schedule": 60},
     "send-due-reminders": {"task": "network.tasks.send_due_reminders", "schedule": 5 * 60},
     "purge-outbox": {"task": "network.tasks.purge_outbox", "schedule": 24 * 3600},
+    "erase-logistics-needs": {"task": "network.tasks.erase_logistics_needs", "schedule": 24 * 3600},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -190,6 +192,8 @@ MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=10)
 OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 # Personal data: the bodies of sent emails are deleted after this many days (manage.py purge_outbox, daily).
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=365)
+# Special-category data: dietary and accessibility needs are deleted this many days after the meeting (daily job).
+LOGISTICS_RETENTION_DAYS = env.int("LOGISTICS_RETENTION_DAYS", default=30)
 MAIL_MESSAGE_ID_DOMAIN = (urlsplit(SITE_URL).hostname or "dg-network.local").strip("[]")
 EMAIL_SUBJECT_PREFIX = "[DG Network] "
 MAIL_DIR = Path(env.str("MAIL_DIR", default=str(VAR_DIR / "mail")))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from knowledge import services as knowledge
+from logistics import registration as logistics
 from meetings import delivery as meetings_mail
 from outbox import services as outbox
 
@@ -29,6 +30,12 @@ def send_due_reminders() -> int:
 @shared_task(ignore_result=True)
 def purge_outbox() -> int:
     return outbox.purge_bodies()
+
+
+@shared_task(ignore_result=True)
+def erase_logistics_needs() -> int:
+    """Daily: dietary and accessibility needs deleted ``LOGISTICS_RETENTION_DAYS`` after their meeting."""
+    return logistics.erase_sensitive()
 
 
 # The names these jobs had before the outbox left ``meetings``: a job published under them just before a deploy still

@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("news/", include("knowledge.urls")),
     path("", include("meetings.urls")),
+    path("", include("logistics.urls")),
     path("", include("portal.urls")),
 ]
 

@@ -19,6 +19,8 @@ class MessageKind(models.TextChoices):
     CONFIRMATION = "confirmation", _("Confirmation of an answer")
     ACTION_REMINDER = "action_reminder", _("Reminder of an action")
     ACCOUNT = "account", _("Account")
+    POLL_REMINDER = "poll_reminder", _("Reminder to answer a date poll")
+    SAVE_THE_DATE = "save_the_date", _("Save the date")
 
 
 class MessageStatus(models.TextChoices):

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import knowledge_views as portal_views
+from . import logistics_views
 from . import views as portal
 
 app_name = "portal"
@@ -26,4 +27,8 @@ urlpatterns = [
     path("lessons/attachments/<uuid:uid>/", portal_views.lesson_attachment, name="lesson_attachment"),
     path("actions/", portal_views.actions, name="actions"),
     path("actions/<int:pk>/", portal_views.action, name="action"),
+    path("polls/", logistics_views.poll_list, name="polls"),
+    path("polls/<int:pk>/", logistics_views.poll, name="poll"),
+    path("meetings/<int:pk>/registration/", logistics_views.register, name="registration"),
+    path("meetings/<int:pk>/check-in/", logistics_views.check_in_online, name="check_in"),
 ]

@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from logistics.registration import erase_sensitive
 from network.tasks import send_reminders
 from outbox.worker import deliver_due
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         while True:
             reminders = send_reminders()
             sent = deliver_due()
+            erase_sensitive()  # cheap when nothing is due; the daily job's part
             if reminders or sent or once:
                 self.stdout.write(f"{reminders} reminders queued, {sent} messages delivered.")
             if once:
