@@ -15,7 +15,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 
 from meetings.enums import Answer, AttendanceMode, Capacity, Presence
@@ -71,7 +70,7 @@ def _badge_for(meeting: Meeting, scanned: str) -> Badge:
             raise ValidationError(_("This is not a badge of the network."), code="unknown") from error
     else:
         meeting_id, code = meeting.pk, normalise(scanned)
-    badge = Badge.objects.select_for_update().filter(meeting_id=meeting_id, code=code).first()
+    badge = Badge.objects.select_for_update().filter(meeting_id=meeting_id, code=code).order_by().first()
     if badge is None:
         elsewhere = Badge.objects.filter(code=code).exclude(meeting=meeting).select_related("meeting").first()
         if elsewhere is None:
@@ -97,7 +96,7 @@ def check_in(meeting: Meeting, scanned: str, *, now: datetime.datetime | None = 
     if badge.checked_in_at is not None:
         raise ValidationError(
             _("%(name)s already checked in at %(time)s.")
-            % {"name": badge.name, "time": time_format(timezone.localtime(badge.checked_in_at, meeting.zone))},
+            % {"name": badge.name, "time": f"{timezone.localtime(badge.checked_in_at, meeting.zone):%H:%M}"},
             code="already",
         )
     badge.checked_in_at = now
@@ -112,7 +111,7 @@ def check_in(meeting: Meeting, scanned: str, *, now: datetime.datetime | None = 
 def _record(
     meeting: Meeting, person: Person, presence: str, *, invitation: Invitation | None = None, note: str = ""
 ) -> Attendance:
-    attendance = Attendance.objects.select_for_update().filter(meeting=meeting, person=person).first()
+    attendance = Attendance.objects.select_for_update().filter(meeting=meeting, person=person).order_by().first()
     if attendance is None:
         attendance = Attendance(meeting=meeting, person=person, invitation=invitation)
     attendance.presence = presence
