@@ -15,10 +15,12 @@ from .models import DatePoll, MeetingLogistics, Registration
 class PollAnswerForm(forms.Form):
     """One radio choice per slot; saved through ``polls.answer``."""
 
-    def __init__(self, *args, poll: DatePoll, zone, initial_choices: dict[int, str] | None = None, **kwargs):
+    def __init__(
+        self, *args, poll: DatePoll, zone, initial_choices: dict[int, str] | None = None, slots=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.poll = poll
-        for slot in poll.slots.all():
+        for slot in poll.slots.all() if slots is None else slots:
             self.fields[f"slot_{slot.pk}"] = forms.ChoiceField(
                 label=polls.slot_label(slot, zone),
                 choices=PollChoice.choices,

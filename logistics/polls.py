@@ -130,10 +130,17 @@ class Grid:
     totals: list[dict[str, int]] = field(default_factory=list)
     missing: list[Country] = field(default_factory=list)
 
+    def answers_of(self, country: Country | None) -> dict[int, str]:
+        """``country``'s answers, slot id → choice (``{}`` for None or no answer)."""
+        for row_country, cells in self.rows:
+            if country is not None and row_country.pk == country.pk:
+                return {slot.pk: cell for slot, cell in zip(self.slots, cells, strict=True) if cell}
+        return {}
 
-def grid(poll: DatePoll) -> Grid:
-    """The poll's grid in three queries, for any number of countries and slots."""
-    slots = list(poll.slots.all())
+
+def grid(poll: DatePoll, *, slots: list[PollSlot] | None = None) -> Grid:
+    """The poll's grid in three queries (two with ``slots`` given), for any number of countries and slots."""
+    slots = list(poll.slots.all()) if slots is None else slots
     countries = list(poll.countries.order_by("code"))
     answers = {(a.country_id, a.slot_id): a.choice for a in PollAnswer.objects.filter(slot__poll=poll)}
     rows = [(country, [answers.get((country.pk, slot.pk), "") for slot in slots]) for country in countries]

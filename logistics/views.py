@@ -15,7 +15,6 @@ from members.services import language_of
 
 from . import polls
 from .forms import PollAnswerForm
-from .models import PollAnswer
 
 
 @never_cache
@@ -35,15 +34,16 @@ def poll_link(request, token):
     status = 200
     with translation.override(language):
         country = polls.country_answered_by(person, poll)
-        mine = {a.slot_id: a.choice for a in PollAnswer.objects.filter(slot__poll=poll, country=country)} if country else {}
+        slots = list(poll.slots.all())
         form = None
         saved = False
         if country is not None and poll.is_open:
-            form = PollAnswerForm(request.POST or None, poll=poll, zone=zone, initial_choices=mine)
+            mine = polls.grid(poll, slots=slots).answers_of(country)
+            form = PollAnswerForm(request.POST or None, poll=poll, zone=zone, initial_choices=mine, slots=slots)
             if request.method == "POST":
                 saved = form.is_valid() and form.save(country=country, by=person)
                 status = 200 if saved else 400
-        grid = polls.grid(poll)
+        grid = polls.grid(poll, slots=slots)
         response = render(
             request,
             "logistics/poll_link.html",

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from logistics import checkin, polls, registration
 from logistics.forms import PollAnswerForm, RegistrationForm
-from logistics.models import PollAnswer, Registration
+from logistics.models import Registration
 
 from .views import _meeting_for, _my_invitations, member_required
 
@@ -46,13 +46,14 @@ def poll(request, pk):
         raise Http404
     country = polls.country_answered_by(request.person, poll)
     zone = _zone(request, poll.zone)
-    mine = (
-        {a.slot_id: a.choice for a in PollAnswer.objects.filter(slot__poll=poll, country=country)} if country else {}
-    )
+    slots = list(poll.slots.all())
+    grid = polls.grid(poll, slots=slots)
     form = None
     status = 200
     if country is not None and poll.is_open:
-        form = PollAnswerForm(request.POST or None, poll=poll, zone=zone, initial_choices=mine)
+        form = PollAnswerForm(
+            request.POST or None, poll=poll, zone=zone, initial_choices=grid.answers_of(country), slots=slots
+        )
         if request.method == "POST":
             if form.is_valid() and form.save(country=country, by=request.person):
                 messages.success(request, _("Your country's answer is registered; you may change it until a date is chosen."))
@@ -61,7 +62,6 @@ def poll(request, pk):
     elif request.method == "POST":
         messages.error(request, _("You cannot answer this poll."))
         return redirect("portal:poll", pk=poll.pk)
-    grid = polls.grid(poll)
     return render(
         request,
         "portal/poll.html",
