@@ -6,7 +6,6 @@ here. Dietary and accessibility needs are shown only here (the admin is the secr
 
 from __future__ import annotations
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
+from modeltranslation.admin import TabbedTranslationAdmin
 
 from meetings.enums import Presence
 from members.admin import NoDeleteMixin
@@ -37,7 +37,7 @@ class SlotInline(admin.TabularInline):
 
 
 @admin.register(DatePoll)
-class DatePollAdmin(NoDeleteMixin, admin.ModelAdmin):
+class DatePollAdmin(NoDeleteMixin, TabbedTranslationAdmin):
     list_display = ("title", "status", "chosen_slot", "created_at")
     list_filter = ("status",)
     search_fields = ("title",)
@@ -87,7 +87,9 @@ class DatePollAdmin(NoDeleteMixin, admin.ModelAdmin):
                 "title": gettext("Date poll: %(title)s") % {"title": poll.title},
                 "poll": poll,
                 "grid": grid,
-                "columns": [(polls.slot_label(s, poll.zone), t, s) for s, t in zip(grid.slots, grid.totals, strict=True)],
+                "columns": [
+                    (polls.slot_label(s, poll.zone), t, s) for s, t in zip(grid.slots, grid.totals, strict=True)
+                ],
                 "people_missing": polls.people_asked(poll, countries=grid.missing) if grid.missing else [],
             },
         )
@@ -227,7 +229,9 @@ class MeetingLogisticsAdmin(NoDeleteMixin, admin.ModelAdmin):
             walk_in = WalkInForm(request.POST)
             if walk_in.is_valid():
                 try:
-                    checkin.add_walk_in(meeting, walk_in.cleaned_data["person"], presence=walk_in.cleaned_data["presence"])
+                    checkin.add_walk_in(
+                        meeting, walk_in.cleaned_data["person"], presence=walk_in.cleaned_data["presence"]
+                    )
                 except ValidationError as refusal:
                     messages.error(request, " ".join(refusal.messages))
                 else:
@@ -296,7 +300,9 @@ class RegistrationAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     @admin.display(description=_("dietary and accessibility needs"))
     def needs(self, registration):
-        return ", ".join(p for p in (", ".join(registration.diets), registration.diet_other, registration.accessibility) if p)
+        return ", ".join(
+            p for p in (", ".join(registration.diets), registration.diet_other, registration.accessibility) if p
+        )
 
 
 @admin.register(Badge)
@@ -309,5 +315,3 @@ class BadgeAdmin(NoDeleteMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-

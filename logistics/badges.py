@@ -93,10 +93,10 @@ def issue_badges(meeting: Meeting) -> int:
     """A badge for every invitee accepted in person (``badge_holders``) and every member of their delegations who
     has none yet; badges issued before keep their code (so printed ones stay valid). Returns how many were made."""
     taken = set(Badge.objects.filter(meeting=meeting).values_list("code", flat=True))
-    have_invitation = set(
-        Badge.objects.filter(meeting=meeting, delegate=None).values_list("invitation_id", flat=True)
+    have_invitation = set(Badge.objects.filter(meeting=meeting, delegate=None).values_list("invitation_id", flat=True))
+    have_delegate = set(
+        Badge.objects.filter(meeting=meeting).exclude(delegate=None).values_list("delegate_id", flat=True)
     )
-    have_delegate = set(Badge.objects.filter(meeting=meeting).exclude(delegate=None).values_list("delegate_id", flat=True))
     made = 0
     holders = list(badge_holders(meeting))
     for invitation in holders:
@@ -111,8 +111,13 @@ def issue_badges(meeting: Meeting) -> int:
             made += 1
         for delegate in Delegate.objects.filter(registration__invitation=invitation).exclude(pk__in=have_delegate):
             _create(
-                meeting, taken, invitation=invitation, delegate=delegate, name=delegate.name,
-                function=delegate.function, **common,
+                meeting,
+                taken,
+                invitation=invitation,
+                delegate=delegate,
+                name=delegate.name,
+                function=delegate.function,
+                **common,
             )
             made += 1
     return made

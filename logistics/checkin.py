@@ -138,7 +138,11 @@ def check_in_online(invitation: Invitation, *, now: datetime.datetime | None = N
     Raises ``ValidationError`` (nothing changed): ``not_online``, ``not_yet``/``over``, ``already``."""
     now = now or timezone.now()
     meeting = invitation.meeting
-    if invitation.withdrawn_at is not None or invitation.answer != Answer.ACCEPTED or invitation.mode != AttendanceMode.ONLINE:
+    if (
+        invitation.withdrawn_at is not None
+        or invitation.answer != Answer.ACCEPTED
+        or invitation.mode != AttendanceMode.ONLINE
+    ):
         raise ValidationError(_("Only invitees who accepted to attend online check in here."), code="not_online")
     _check_window(meeting, now)
     existing = Attendance.objects.filter(meeting=meeting, person=invitation.person_id).first()
@@ -198,13 +202,12 @@ def roll_call(meeting: Meeting, country: Country, presence: str, *, now: datetim
 def add_walk_in(meeting: Meeting, person: Person, *, presence: str = Presence.IN_PERSON, note: str = "") -> Attendance:
     """Someone who came without an invitation: a register row of their own. Raises ``ValidationError`` if the
     register already has them (an invitee is checked in, not added)."""
-    if Attendance.objects.filter(meeting=meeting, person=person).exists() or meeting.invitations.live().filter(
-        person=person
-    ).exists():
+    if (
+        Attendance.objects.filter(meeting=meeting, person=person).exists()
+        or meeting.invitations.live().filter(person=person).exists()
+    ):
         raise ValidationError(
             _("%(name)s is already in the register or invited: check them in instead.") % {"name": person.full_name},
             code="already",
         )
-    return Attendance.objects.create(
-        meeting=meeting, person=person, presence=presence, note=note or _("walk-in")
-    )
+    return Attendance.objects.create(meeting=meeting, person=person, presence=presence, note=note or _("walk-in"))

@@ -48,18 +48,30 @@ def rows(meeting: Meeting, kind: str) -> tuple[str, list[list[str]]]:
     """(title, rows with the header first) of the list ``kind`` (one of ``LISTS``), in the active language."""
     registrations = list(_registrations(meeting))
     if kind == "delegations":
-        header = [_("Country"), _("Name"), _("Function"), _("Email"), _("Arrival"), _("Departure"),
-                  _("Accessibility needs")]
+        header = [
+            _("Country"),
+            _("Name"),
+            _("Function"),
+            _("Email"),
+            _("Arrival"),
+            _("Departure"),
+            _("Accessibility needs"),
+        ]
         out = [header]
         for r in registrations:
             person = r.invitation.person
             country = person.organisation.country.code if person.organisation.country_id else "—"
-            out.append([
-                country, person.full_name, person.title, person.email,
-                " ".join(p for p in (_when(r.arrival_at, meeting), _travel(r.arrival_by)) if p),
-                " ".join(p for p in (_when(r.departure_at, meeting), _travel(r.departure_by)) if p),
-                r.accessibility,
-            ])
+            out.append(
+                [
+                    country,
+                    person.full_name,
+                    person.title,
+                    person.email,
+                    " ".join(p for p in (_when(r.arrival_at, meeting), _travel(r.arrival_by)) if p),
+                    " ".join(p for p in (_when(r.departure_at, meeting), _travel(r.departure_by)) if p),
+                    r.accessibility,
+                ]
+            )
             out += [[country, d.name, d.function, d.email, "", "", ""] for d in r.delegates.all()]
         return _("Delegation list"), out
     if kind == "hotel":
@@ -67,10 +79,15 @@ def rows(meeting: Meeting, kind: str) -> tuple[str, list[list[str]]]:
         for r in registrations:
             if r.hotel:
                 person = r.invitation.person
-                out.append([
-                    person.organisation.country.code if person.organisation.country_id else "—",
-                    person.full_name, _when(r.arrival_at, meeting), _when(r.departure_at, meeting), str(r.nights or ""),
-                ])
+                out.append(
+                    [
+                        person.organisation.country.code if person.organisation.country_id else "—",
+                        person.full_name,
+                        _when(r.arrival_at, meeting),
+                        _when(r.departure_at, meeting),
+                        str(r.nights or ""),
+                    ]
+                )
         return _("Hotel list"), out
     if kind == "caterer":
         dinner = sum(1 for r in registrations if r.dinner)

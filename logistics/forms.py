@@ -114,9 +114,7 @@ class RegistrationForm(forms.ModelForm):
             )
 
     def delegate_rows(self):
-        return [
-            [self[f"delegate_{i}_{part}"] for part in ("name", "function", "email")] for i in range(self.places)
-        ]
+        return [[self[f"delegate_{i}_{part}"] for part in ("name", "function", "email")] for i in range(self.places)]
 
     def _post_clean(self):
         pass  # the service changes the row

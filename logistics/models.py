@@ -47,7 +47,12 @@ class DatePoll(models.Model):
         _("status"), max_length=10, choices=PollStatus.choices, default=PollStatus.OPEN, editable=False
     )
     chosen_slot = models.ForeignKey(
-        "PollSlot", verbose_name=_("chosen slot"), on_delete=models.PROTECT, null=True, blank=True, editable=False,
+        "PollSlot",
+        verbose_name=_("chosen slot"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
         related_name="+",
     )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
@@ -94,7 +99,11 @@ class PollAnswer(models.Model):
     country = models.ForeignKey("members.Country", verbose_name=_("country"), on_delete=models.PROTECT)
     choice = models.CharField(_("answer"), max_length=12, choices=PollChoice.choices)
     answered_by = models.ForeignKey(
-        "members.Person", verbose_name=_("answered by"), on_delete=models.SET_NULL, null=True, blank=True,
+        "members.Person",
+        verbose_name=_("answered by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     answered_at = models.DateTimeField(_("answered"), auto_now=True)
@@ -153,7 +162,9 @@ class Registration(models.Model):
     nights = models.PositiveSmallIntegerField(_("nights"), null=True, blank=True)
     dinner = models.BooleanField(_("attends the dinner"), default=False)
     diets = ArrayField(
-        models.CharField(max_length=20, choices=Diet.choices), verbose_name=_("dietary requirements"), default=list,
+        models.CharField(max_length=20, choices=Diet.choices),
+        verbose_name=_("dietary requirements"),
+        default=list,
         blank=True,
     )
     diet_other = models.CharField(_("other dietary requirements"), max_length=300, blank=True)

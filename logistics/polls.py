@@ -245,7 +245,7 @@ def choose(poll: DatePoll, slot: PollSlot, *, by=None) -> Meeting:
     meeting = poll.meeting
     if meeting is None:
         meeting = Meeting.objects.create(
-            title=poll.title,
+            **{f"title_{code}": getattr(poll, f"title_{code}") for code, _name in settings.LANGUAGES},
             format=MeetingFormat.VIRTUAL,
             starts_at=starts_at,
             ends_at=ends_at,
@@ -299,8 +299,12 @@ def _save_the_date(poll: DatePoll, meeting: Meeting) -> int:
                 text=text,
                 html=html,
                 attachments=[
-                    {"filename": "save-the-date.ics", "content_type": "text/calendar", "method": "PUBLISH",
-                     "content": ics}
+                    {
+                        "filename": "save-the-date.ics",
+                        "content_type": "text/calendar",
+                        "method": "PUBLISH",
+                        "content": ics,
+                    }
                 ],
             )
         )

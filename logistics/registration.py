@@ -52,7 +52,9 @@ def asks_registration(invitation: Invitation, logistics: MeetingLogistics | None
 
 
 def can_change(invitation: Invitation, logistics: MeetingLogistics | None, *, now=None) -> bool:
-    return asks_registration(invitation, logistics) and (now or timezone.now()) < deadline(invitation.meeting, logistics)
+    return asks_registration(invitation, logistics) and (now or timezone.now()) < deadline(
+        invitation.meeting, logistics
+    )
 
 
 def delegate_places(invitation: Invitation) -> int:

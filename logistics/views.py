@@ -26,7 +26,9 @@ def poll_link(request, token):
     except ValidationError:
         language = chosen if chosen in dict(settings.LANGUAGES) else translation.get_language()
         with translation.override(language):
-            response = render(request, "logistics/poll_unusable.html", {"reason": _("This link is not valid.")}, status=400)
+            response = render(
+                request, "logistics/poll_unusable.html", {"reason": _("This link is not valid.")}, status=400
+            )
         response.headers["Content-Language"] = language
         return response
     language = chosen if chosen in dict(settings.LANGUAGES) else language_of(person)

@@ -56,7 +56,9 @@ def poll(request, pk):
         )
         if request.method == "POST":
             if form.is_valid() and form.save(country=country, by=request.person):
-                messages.success(request, _("Your country's answer is registered; you may change it until a date is chosen."))
+                messages.success(
+                    request, _("Your country's answer is registered; you may change it until a date is chosen.")
+                )
                 return redirect("portal:poll", pk=poll.pk)
             status = 400
     elif request.method == "POST":
@@ -138,5 +140,3 @@ def check_in_online(request, pk):
     else:
         messages.success(request, _("You are checked in. Welcome!"))
     return redirect("portal:meeting", pk=meeting.pk)
-
-

@@ -11,7 +11,9 @@ def brussels(db):
     """The in-person meeting of 28 April 2027 in Brussels, 9:30–16:30, with Belgium's director accepted in
     person and France's director accepted online (hybrid meeting)."""
     meeting = factories.meeting(
-        format=MeetingFormat.HYBRID, status=MeetingStatus.INVITED, starts_at=datetime.datetime(2027, 4, 28, 9, 30, tzinfo=factories.BRUSSELS)
+        format=MeetingFormat.HYBRID,
+        status=MeetingStatus.INVITED,
+        starts_at=datetime.datetime(2027, 4, 28, 9, 30, tzinfo=factories.BRUSSELS),
     )
     be = factories.director(factories.country("BE"), first_name="Anne", last_name="Peeters", title="Director-General")
     fr = factories.director(factories.country("FR"), first_name="Claire", last_name="Dubois")

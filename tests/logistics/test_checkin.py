@@ -1,4 +1,3 @@
-
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError

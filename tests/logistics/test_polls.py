@@ -25,11 +25,14 @@ def slot_at(day: int, hour: int = 10) -> datetime.datetime:
 def poll(db):
     be = factories.director(factories.country("BE"), first_name="Anne", last_name="Peeters")
     fr = factories.director(
-        factories.country("FR"), first_name="Claire", last_name="Dubois", preferred_language="fr",
+        factories.country("FR"),
+        first_name="Claire",
+        last_name="Dubois",
+        preferred_language="fr",
         time_zone="Europe/Paris",
     )
     nl = factories.director(factories.country("NL"), first_name="Sanne", last_name="de Vries", preferred_language="nl")
-    made = DatePoll.objects.create(title="Brussels meeting", duration_minutes=360)
+    made = DatePoll.objects.create(title_en="Brussels meeting", duration_minutes=360)
     made.countries.set([be.organisation.country, fr.organisation.country, nl.organisation.country])
     slots = [made.slots.create(starts_at=slot_at(day)) for day in (27, 28)]
     return {"poll": made, "be": be, "fr": fr, "nl": nl, "slots": slots}
@@ -38,7 +41,10 @@ def poll(db):
 def _answer(world, who, *choices):
     country = polls.country_answered_by(world[who], world["poll"])
     return polls.answer(
-        world["poll"], country=country, choices=dict(zip([s.pk for s in world["slots"]], choices)), by=world[who]
+        world["poll"],
+        country=country,
+        choices=dict(zip([s.pk for s in world["slots"]], choices, strict=True)),
+        by=world[who],
     )
 
 
@@ -79,7 +85,7 @@ def test_a_closed_poll_takes_no_answer(poll):
 
 
 def test_a_slot_of_another_poll_or_a_bad_choice_is_refused(poll):
-    other = DatePoll.objects.create(title="Other")
+    other = DatePoll.objects.create(title_en="Other")
     stray = other.slots.create(starts_at=slot_at(29))
     country = poll["be"].organisation.country
     for choices in ({stray.pk: Y}, {poll["slots"][0].pk: "maybe"}):
@@ -107,10 +113,15 @@ def test_choosing_a_slot_closes_the_poll_creates_the_draft_and_sends_save_the_da
 
     poll["poll"].refresh_from_db()
     assert (poll["poll"].status, poll["poll"].chosen_slot, poll["poll"].meeting) == (
-        PollStatus.CLOSED, poll["slots"][1], meeting,
+        PollStatus.CLOSED,
+        poll["slots"][1],
+        meeting,
     )
     assert (meeting.status, meeting.starts_at, meeting.ends_at, meeting.time_zone) == (
-        MeetingStatus.DRAFT, slot_at(28), slot_at(28, 16), "Europe/Brussels",
+        MeetingStatus.DRAFT,
+        slot_at(28),
+        slot_at(28, 16),
+        "Europe/Brussels",
     )
     sent = OutgoingMessage.objects.filter(kind=MessageKind.SAVE_THE_DATE).order_by("to")
     assert sent.count() == 3

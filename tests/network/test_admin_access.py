@@ -109,7 +109,7 @@ def world(db):
 def _logistics_rows(held, invitation) -> dict:
     from logistics.models import Badge, DatePoll, MeetingLogistics, Registration
 
-    poll = DatePoll.objects.create(title="Next meeting")
+    poll = DatePoll.objects.create(title_en="Next meeting")
     poll.slots.create(starts_at=datetime.datetime(2027, 4, 28, 10, tzinfo=factories.BRUSSELS))
     return {
         DatePoll: poll,

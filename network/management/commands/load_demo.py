@@ -9,6 +9,7 @@ from django.db import transaction
 
 from knowledge import demo as knowledge_demo
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
+from logistics import demo as logistics_demo
 from meetings import demo as meetings_demo
 from meetings.models import Invitation, Meeting
 from members import demo as members_demo
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             created = members_demo.load()
             created.update(meetings_demo.load())
             created.update(knowledge_demo.load())
+            created.update(logistics_demo.load())
             logins = self._accounts()
 
         totals = {
