@@ -7,6 +7,7 @@ here. Dietary and accessibility needs are shown only here (the admin is the secr
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
@@ -249,7 +250,7 @@ class MeetingLogisticsAdmin(NoDeleteMixin, admin.ModelAdmin):
                     messages.success(request, gettext("Welcome, %(name)s: checked in.") % {"name": done.badge.name})
                     return HttpResponseRedirect(request.path)
         badge_list = list(badges.badges_of(meeting))
-        return TemplateResponse(
+        response = TemplateResponse(
             request,
             "admin/logistics/checkin.html",
             {
@@ -261,6 +262,10 @@ class MeetingLogisticsAdmin(NoDeleteMixin, admin.ModelAdmin):
             },
             status=status,
         )
+        # This page alone may use the camera (to read badges' QR codes); every other page keeps it denied.
+        policy = {**settings.PERMISSIONS_POLICY, "camera": ["self"]}
+        response.headers["Permissions-Policy"] = ", ".join(f"{k}=({' '.join(v)})" for k, v in policy.items())
+        return response
 
     def rollcall_view(self, request, pk):
         logistics = self._logistics(request, pk, change=request.method == "POST")

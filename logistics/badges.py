@@ -134,10 +134,19 @@ ROLE_COLOURS = {
 
 
 def _fit(canvas, text: str, font: str, size: float, width: float) -> float:
-    """The largest font size up to ``size`` at which ``text`` fits ``width``."""
+    """The largest font size up to ``size`` (down to 6 points) at which ``text`` fits ``width``."""
     while size > 6 and canvas.stringWidth(text, font, size) > width:
         size -= 0.5
     return size
+
+
+def _cut(canvas, text: str, font: str, size: float, width: float) -> str:
+    """``text`` shortened with an ellipsis until it fits ``width`` at ``size``."""
+    if canvas.stringWidth(text, font, size) <= width:
+        return text
+    while text and canvas.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 def _qr(canvas, value: str, x: float, y: float, side: float) -> None:
@@ -163,17 +172,17 @@ def _badge(canvas, badge: Badge, x: float, y: float, meeting_title: str) -> None
     canvas.setFillColor(colors.HexColor("#444"))
     canvas.setFont("DejaVu", 7.5)
     canvas.drawString(x + 4 * mm, y + BADGE_H - 6 * mm, single_line_text(meeting_title)[:70])
-    text_w = BADGE_W - 34 * mm
+    text_w = BADGE_W - 37 * mm  # left of the QR code
     name = single_line_text(badge.name)
     canvas.setFillColor(colors.black)
     size = _fit(canvas, name, "DejaVu-Bold", 15, text_w)
     canvas.setFont("DejaVu-Bold", size)
-    canvas.drawString(x + 4 * mm, y + 38 * mm, name)
-    canvas.setFont("DejaVu", 8.5)
+    canvas.drawString(x + 4 * mm, y + 38 * mm, _cut(canvas, name, "DejaVu-Bold", size, text_w))
     for line, text in enumerate((badge.function, badge.organisation)):
         text = single_line_text(text)
-        canvas.setFont("DejaVu", _fit(canvas, text, "DejaVu", 8.5, text_w))
-        canvas.drawString(x + 4 * mm, y + (31 - 5 * line) * mm, text)
+        size = _fit(canvas, text, "DejaVu", 8.5, text_w)
+        canvas.setFont("DejaVu", size)
+        canvas.drawString(x + 4 * mm, y + (31 - 5 * line) * mm, _cut(canvas, text, "DejaVu", size, text_w))
     _qr(canvas, token_for(badge), x + BADGE_W - 31 * mm, y + 15 * mm, 28 * mm)
     canvas.setFont("DejaVu", 8)
     canvas.drawCentredString(x + BADGE_W - 17 * mm, y + 11.5 * mm, f"{badge.code[:4]} {badge.code[4:]}")

@@ -9,14 +9,13 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from network.lib.neutralise import single_line
 from network.lib.zones import validate_time_zone
 
-from .enums import BadgeRole, Diet, LogisticsField, PollChoice, PollStatus, Travel
+from .enums import BadgeRole, PollChoice, PollStatus, Travel
 
 # --- Date poll ----------------------------------------------------------------------------------------------------
 
@@ -124,12 +123,8 @@ class MeetingLogistics(models.Model):
     """What a meeting's registration asks, until when, and in which language its badges are printed."""
 
     meeting = models.OneToOneField("meetings.Meeting", on_delete=models.PROTECT, related_name="logistics")
-    fields = ArrayField(
-        models.CharField(max_length=20, choices=LogisticsField.choices),
-        verbose_name=_("questions asked"),
-        default=list,
-        blank=True,
-    )
+    # JSON lists rather than PostgreSQL arrays: the embedded default runs on SQLite. Values: ``LogisticsField``.
+    fields = models.JSONField(_("questions asked"), default=list, blank=True)
     deadline = models.DateTimeField(
         _("logistics deadline"), null=True, blank=True, help_text=_("Answers can change until then.")
     )
@@ -161,12 +156,7 @@ class Registration(models.Model):
     hotel = models.BooleanField(_("hotel needed"), default=False)
     nights = models.PositiveSmallIntegerField(_("nights"), null=True, blank=True)
     dinner = models.BooleanField(_("attends the dinner"), default=False)
-    diets = ArrayField(
-        models.CharField(max_length=20, choices=Diet.choices),
-        verbose_name=_("dietary requirements"),
-        default=list,
-        blank=True,
-    )
+    diets = models.JSONField(_("dietary requirements"), default=list, blank=True)  # ``Diet`` values
     diet_other = models.CharField(_("other dietary requirements"), max_length=300, blank=True)
     accessibility = models.CharField(_("accessibility needs"), max_length=500, blank=True)
     interpretation = models.CharField(

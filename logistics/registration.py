@@ -21,7 +21,7 @@ from meetings.enums import Answer, AttendanceMode
 from meetings.models import Invitation, Meeting
 from meetings.services import seat_tally
 
-from .enums import LogisticsField
+from .enums import Diet, LogisticsField
 from .models import Delegate, MeetingLogistics, Registration
 
 SENSITIVE_FIELDS = ("diets", "diet_other", "accessibility")
@@ -102,6 +102,8 @@ def save_registration(
     if registration.arrival_at and registration.departure_at and registration.departure_at < registration.arrival_at:
         raise ValidationError(_("The departure comes after the arrival."), code="order")
     registration.diets = sorted(set(registration.diets or []))
+    if not set(registration.diets) <= set(Diet.values):
+        raise ValidationError(_("Choose dietary requirements from the list; write others in words."), code="diets")
     registration.full_clean(exclude=["invitation"])
     registration.save()
     if logistics.asks(LogisticsField.DELEGATION):

@@ -174,3 +174,17 @@ def test_roll_call_page_records_a_country(brussels, staff_client, staff):
 
     assert response.status_code == 302
     assert Attendance.objects.get(person=brussels["fr"]).presence == Presence.ABSENT
+
+
+def test_check_in_page_alone_may_use_the_camera(brussels, staff_client):
+    from logistics.models import MeetingLogistics
+
+    logistics = MeetingLogistics.objects.create(meeting=brussels["meeting"])
+
+    page = staff_client.get(reverse("admin:logistics_meetinglogistics_checkin", args=[logistics.pk]))
+    other = staff_client.get(reverse("admin:logistics_meetinglogistics_rollcall", args=[logistics.pk]))
+
+    assert "camera=(self)" in page["Permissions-Policy"]
+    assert "microphone=()" in page["Permissions-Policy"]
+    assert "camera=()" in other["Permissions-Policy"]
+    assert 'id="scan-button"' in page.content.decode()
