@@ -33,8 +33,12 @@ from .models import Badge, DatePoll, MeetingLogistics, PollSlot, Registration
 
 class SlotInline(admin.TabularInline):
     model = PollSlot
-    extra = 2
-    max_num = polls.MAX_SLOTS
+    extra = 0
+    min_num, max_num = polls.MIN_SLOTS, polls.MAX_SLOTS
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The admin does not pass validate_min/max on its own: a poll proposes 2 to 8 slots (``polls.check_slots``).
+        return super().get_formset(request, obj, validate_min=True, validate_max=True, **kwargs)
 
 
 @admin.register(DatePoll)

@@ -113,16 +113,17 @@ def save_registration(
             raise ValidationError(
                 _("Your delegation may name %(places)d other members.") % {"places": places}, code="delegates"
             )
-        registration.delegates.all().delete()  # the list as the invitee wrote it now (their own data, not a record)
-        for entry in named:
-            delegate = Delegate(
-                registration=registration,
-                name=entry["name"].strip(),
-                function=(entry.get("function") or "").strip(),
-                email=(entry.get("email") or "").strip(),
-            )
+        # Updated in place, in the order written, so a delegate keeps their badge when their details change.
+        existing = list(registration.delegates.order_by("pk"))
+        for index, entry in enumerate(named):
+            delegate = existing[index] if index < len(existing) else Delegate(registration=registration)
+            delegate.name = entry["name"].strip()
+            delegate.function = (entry.get("function") or "").strip()
+            delegate.email = (entry.get("email") or "").strip()
             delegate.full_clean(exclude=["registration"])
             delegate.save()
+        for dropped in existing[len(named) :]:
+            dropped.delete()  # the invitee's own list as they write it; a printed badge stays, unlinked
     return registration
 
 

@@ -187,3 +187,30 @@ def test_admin_chooses_a_slot_from_the_grid(poll, staff_client):
     assert response.status_code == 302
     poll["poll"].refresh_from_db()
     assert poll["poll"].chosen_slot == poll["slots"][1]
+
+
+def test_admin_refuses_a_poll_with_one_slot(poll, staff_client):
+    from django.urls import reverse as url
+
+    data = {
+        "title_en": "One slot",
+        "time_zone": "Europe/Brussels",
+        "duration_minutes": "240",
+        "countries": [poll["be"].organisation.country.pk],
+        "slots-TOTAL_FORMS": "1",
+        "slots-INITIAL_FORMS": "0",
+        "slots-MIN_NUM_FORMS": "2",
+        "slots-MAX_NUM_FORMS": "8",
+        "slots-0-starts_at_0": "2027-04-27",
+        "slots-0-starts_at_1": "10:00",
+    }
+
+    response = staff_client.post(url("admin:logistics_datepoll_add"), data)
+    assert response.status_code == 200
+    assert "Please submit at least 2 forms." in response.content.decode()
+    assert not DatePoll.objects.filter(title_en="One slot").exists()
+
+    data.update({"slots-TOTAL_FORMS": "2", "slots-1-starts_at_0": "2027-04-28", "slots-1-starts_at_1": "10:00"})
+    assert staff_client.post(url("admin:logistics_datepoll_add"), data).status_code == 302
+    made = DatePoll.objects.get(title_en="One slot")
+    assert [s.starts_at for s in made.slots.all()] == [slot_at(27), slot_at(28)]

@@ -86,6 +86,9 @@ def test_delegation_is_limited_by_the_seat_allowance(asked):
 
     assert list(saved.delegates.values_list("name", flat=True)) == ["Jan Janssens", "Els Maes"]
     assert registration.delegate_places(asked["in_person"]) == 2
+    first = saved.delegates.get(name="Jan Janssens").pk
+    again = _save(asked, delegates=[{"name": "Jan Janssens", "function": "Senior adviser"}])
+    assert list(again.delegates.values_list("pk", "function")) == [(first, "Senior adviser")]  # kept, updated
 
 
 def test_special_category_needs_are_deleted_thirty_days_after_the_meeting(asked):
