@@ -9,6 +9,7 @@ draft meeting and sends a "save the date" with a calendar file to everyone asked
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -184,9 +185,8 @@ def slot_label(slot: PollSlot, zone) -> str:
     return f"{date_format(local, 'DATE_FORMAT')}, {local:%H:%M} ({zone.key})"
 
 
-def _person_zone(person: Person):
-    import zoneinfo
-
+def zone_of(person: Person) -> zoneinfo.ZoneInfo:
+    """The zone ``person`` reads times in (their profile's; Brussels if it is not a known zone)."""
     try:
         return zoneinfo.ZoneInfo(person.time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -203,7 +203,7 @@ def remind(poll: DatePoll, *, now: datetime.datetime | None = None) -> int:
     rows = []
     for person in people_asked(poll, countries=missing):
         language = language_of(person)
-        zone = _person_zone(person)
+        zone = zone_of(person)
         with translation.override(language):
             context = {
                 "person": person,

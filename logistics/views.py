@@ -32,7 +32,7 @@ def poll_link(request, token):
         response.headers["Content-Language"] = language
         return response
     language = chosen if chosen in dict(settings.LANGUAGES) else language_of(person)
-    zone = polls._person_zone(person)
+    zone = polls.zone_of(person)
     status = 200
     with translation.override(language):
         country = polls.country_answered_by(person, poll)

@@ -4,8 +4,6 @@ the one-click online check-in. Who may do what is the logistics services' rule (
 
 from __future__ import annotations
 
-import zoneinfo
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -22,13 +20,8 @@ from .views import _meeting_for, _my_invitations, member_required
 
 
 def _zone(request, fallback):
-    person = request.person
-    if person is not None:
-        try:
-            return zoneinfo.ZoneInfo(person.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    return fallback
+    """The reader's zone: their profile's, or ``fallback`` (the poll's) for staff without a registry entry."""
+    return polls.zone_of(request.person) if request.person is not None else fallback
 
 
 @member_required
