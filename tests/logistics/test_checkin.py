@@ -188,3 +188,22 @@ def test_check_in_page_alone_may_use_the_camera(brussels, staff_client):
     assert "microphone=()" in page["Permissions-Policy"]
     assert "camera=()" in other["Permissions-Policy"]
     assert 'id="scan-button"' in page.content.decode()
+
+
+def test_portal_offers_online_check_in_during_the_window_only(brussels, client):
+    from members.services import open_account
+
+    meeting_url = reverse("portal:meeting", args=[brussels["meeting"].pk])
+    check_in_url = reverse("portal:check_in", args=[brussels["meeting"].pk])
+    with time_machine.travel(at(7, 0), tick=False):
+        client.force_login(open_account(brussels["fr"]))
+        assert check_in_url not in client.get(meeting_url).content.decode()
+    with time_machine.travel(at(9, 40), tick=False):
+        client.force_login(open_account(brussels["fr"]))
+        assert check_in_url in client.get(meeting_url).content.decode()
+        assert client.post(check_in_url).status_code == 302
+        client.force_login(open_account(brussels["be"]))  # in person: checks in at the door
+        assert check_in_url not in client.get(meeting_url).content.decode()
+        client.post(check_in_url)
+
+    assert list(Attendance.objects.values_list("person_id", "presence")) == [(brussels["fr"].pk, Presence.ONLINE)]

@@ -214,3 +214,23 @@ def test_admin_refuses_a_poll_with_one_slot(poll, staff_client):
     assert staff_client.post(url("admin:logistics_datepoll_add"), data).status_code == 302
     made = DatePoll.objects.get(title_en="One slot")
     assert [s.starts_at for s in made.slots.all()] == [slot_at(27), slot_at(28)]
+
+
+def test_portal_poll_page_queries_do_not_grow_with_countries(poll, client, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(open_account(poll["be"]))
+    url = reverse("portal:poll", args=[poll["poll"].pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for code in ("DE", "IT", "ES", "PL", "SE", "AT", "CZ", "DK"):
+        director = factories.director(factories.country(code))
+        poll["poll"].countries.add(director.organisation.country)
+        _answer(poll | {"x": director}, "x", Y, N)
+
+    with django_assert_num_queries(len(few)):
+        page = client.get(url)
+
+    assert page.content.decode().count("answer-yes") == 8
