@@ -154,6 +154,10 @@ def registration_export(registration: Registration) -> dict:
         "other_dietary_requirements": registration.diet_other,
         "accessibility_needs": registration.accessibility,
         "needs_deleted_at": registration.sensitive_erased_at.isoformat() if registration.sensitive_erased_at else None,
+        # The rule, said where the data is shown: needs are deleted this long after the meeting.
+        "needs_kept_until": (
+            registration.invitation.meeting.ends_at + datetime.timedelta(days=settings.LOGISTICS_RETENTION_DAYS)
+        ).isoformat(),
         "interpretation": registration.interpretation,
         "delegates": [{"name": d.name, "function": d.function, "email": d.email} for d in registration.delegates.all()],
     }

@@ -120,6 +120,8 @@ def test_personal_data_export_includes_the_needs_while_kept(asked):
 
     assert exported["registrations"][0]["dietary_requirements"] == [Diet.VEGAN]
     assert exported["registrations"][0]["accessibility_needs"] == "Wheelchair"
+    kept_until = datetime.datetime.fromisoformat(exported["registrations"][0]["needs_kept_until"])
+    assert kept_until == at(16, 30) + datetime.timedelta(days=30)
 
 
 def test_caterer_list_counts_needs_without_names_and_is_formula_safe(asked):
