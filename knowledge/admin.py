@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
 from simple_history.admin import SimpleHistoryAdmin
@@ -161,7 +161,8 @@ class NewsItemAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     def publish(self, request, queryset):
         for item in queryset:
             knowledge.publish_news(item)
-        self.message_user(request, gettext("%(n)d news items published.") % {"n": queryset.count()})
+        n = queryset.count()
+        self.message_user(request, ngettext("%(n)d news item published.", "%(n)d news items published.", n) % {"n": n})
 
 
 # --- The meeting's page: its conclusions and its public summary -------------------------------------------------------

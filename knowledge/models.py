@@ -13,7 +13,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from members.enums import Participation
@@ -116,7 +116,9 @@ class LessonLearned(models.Model):
 
 
 class LessonComment(models.Model):
-    lesson = models.ForeignKey(LessonLearned, on_delete=models.CASCADE, related_name="comments")
+    lesson = models.ForeignKey(
+        LessonLearned, verbose_name=_("lesson learned"), on_delete=models.CASCADE, related_name="comments"
+    )
     author = models.ForeignKey(
         "members.Person", verbose_name=_("author"), on_delete=models.SET_NULL, null=True, related_name="+"
     )
@@ -139,7 +141,9 @@ def attachment_path(instance, filename: str) -> str:
 
 class LessonAttachment(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    lesson = models.ForeignKey(LessonLearned, on_delete=models.CASCADE, related_name="attachments")
+    lesson = models.ForeignKey(
+        LessonLearned, verbose_name=_("lesson learned"), on_delete=models.CASCADE, related_name="attachments"
+    )
     file = models.FileField(_("file"), upload_to=attachment_path)
     original_name = models.CharField(_("file name"), max_length=255, editable=False)
     content_type = models.CharField(_("type"), max_length=120, editable=False)
@@ -259,7 +263,7 @@ class Action(models.Model):
 class ActionUpdate(models.Model):
     """Each change of an action's status, with who made it, when, and a short progress note."""
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    action = models.ForeignKey(Action, verbose_name=_("action"), on_delete=models.CASCADE, related_name="updates")
     status = models.CharField(_("status"), max_length=20, choices=ActionStatus.choices)
     note = models.CharField(_("progress note"), max_length=500)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.SET_NULL, null=True)
@@ -290,8 +294,14 @@ class MinutesStatus(models.TextChoices):
 
 
 class Minutes(models.Model):
-    meeting = models.OneToOneField("meetings.Meeting", on_delete=models.PROTECT, related_name="minutes")
-    text = models.TextField(_("minutes"), blank=True, help_text=_("Rich text; scripts and unsafe markup are removed."))
+    meeting = models.OneToOneField(
+        "meetings.Meeting", verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="minutes"
+    )
+    text = models.TextField(
+        pgettext_lazy("meeting record", "minutes"),
+        blank=True,
+        help_text=_("Rich text; scripts and unsafe markup are removed."),
+    )
     status = models.CharField(_("status"), max_length=20, choices=MinutesStatus.choices, default=MinutesStatus.DRAFT)
     approved_at = models.ForeignKey(
         "meetings.Meeting",
@@ -305,8 +315,9 @@ class Minutes(models.Model):
 
     class Meta:
         db_table = "meetings_minutes"  # moved from the meetings app with its table
-        verbose_name = _("minutes")
-        verbose_name_plural = _("minutes")
+        # "minutes" is also a duration's unit: the context keeps the two apart in every catalogue.
+        verbose_name = pgettext_lazy("meeting record", "minutes")
+        verbose_name_plural = pgettext_lazy("meeting records", "minutes")
 
     def __str__(self) -> str:
         return str(self.meeting)

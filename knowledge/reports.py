@@ -9,6 +9,7 @@ from reportlab.platypus import Paragraph, Spacer
 from meetings import exports, services
 from meetings.enums import Presence
 from meetings.models import Meeting
+from network.lib.collation import in_reader_order
 from network.lib.neutralise import pdf_text
 
 from . import visibility
@@ -39,7 +40,7 @@ def meeting_report_pdf(meeting: Meeting, *, reader: visibility.Reader) -> bytes:
     present = meeting.attendances.exclude(presence=Presence.ABSENT).select_related("person__organisation__country")
     rows = [[_("Country"), _("Organisation"), _("Presence")]]
     seen = set()
-    for attendance in present.order_by("person__organisation__country__code"):
+    for attendance in in_reader_order(present, "person__organisation__country__name", "person__organisation__name"):
         organisation = attendance.person.organisation
         key = (organisation.pk, attendance.presence)
         if key in seen:

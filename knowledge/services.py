@@ -1,9 +1,11 @@
 """The rules of lessons learned, conclusions, actions, minutes and public summaries, and the search over them.
 
 Search: on PostgreSQL each lesson has one tsvector over its title and text in the four languages, each with its
-language's configuration (english, french, dutch, german), indexed with GIN; a query is read with
+language's configuration (dg_english, dg_french, dg_dutch, dg_german: the builtin ones with accents removed by
+``unaccent`` before stemming, made in knowledge migration 0004), indexed with GIN; a query is read with
 ``websearch_to_tsquery`` in each language and the four are OR-ed, so quotes, operators and unbalanced
-parentheses never make it fail. On SQLite a plain word match over the same fields stands in.
+parentheses never make it fail. On SQLite a plain word match over the same fields stands in, on text folded by
+``network.lib.fold`` (the ``dg_fold`` SQL function). Both ignore case and accents.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchVector
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, FloatField, Q, QuerySet, TextField, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, NullIf
 from django.template.loader import render_to_string
@@ -31,6 +33,7 @@ from meetings.enums import Presence
 from meetings.models import Meeting
 from members.enums import OrganisationKind, Role
 from members.models import Mandate, Person
+from network.lib.fold import fold
 
 from . import visibility
 from .models import (
@@ -44,7 +47,8 @@ from .models import (
 )
 from .visibility import Reader
 
-CONFIGS = {"en": "english", "fr": "french", "nl": "dutch", "de": "german"}
+# Text-search configurations per language, ignoring accents (knowledge migration 0004).
+CONFIGS = {"en": "dg_english", "fr": "dg_french", "nl": "dg_dutch", "de": "dg_german"}
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 MAX_QUERY = 200
 CANDIDATES = 500  # most matches ranked per search
@@ -109,7 +113,7 @@ def search_lessons(queryset: QuerySet, q: str, *, language: str) -> QuerySet:
         query = combined_query(q)
         if query is None:
             return queryset.none()
-        config = CONFIGS.get(language, "english")
+        config = CONFIGS.get(language, CONFIGS["en"])
         # Ranking reads every candidate's vector, so it is bounded: the first CANDIDATES matches found through the
         # GIN index are ranked (a broad query should be narrowed with the filters; the page says so).
         match = RawSQL("search_vector @@ %s::tsquery", [query], output_field=BooleanField())
@@ -132,13 +136,15 @@ def search_lessons(queryset: QuerySet, q: str, *, language: str) -> QuerySet:
             )
             .order_by("-rank", "-created_at")
         )
-    words = _words(q)
+    words = _words(fold(q))
     if not words:
         return queryset.none()
+    fields = [f"{name}_{lang}" for lang in LANGUAGES for name in ("title", "text")]
+    queryset = queryset.alias(**{f"folded_{field}": Func(F(field), function="dg_fold") for field in fields})
     for word in words:
         match = Q()
-        for lang in LANGUAGES:
-            match |= Q(**{f"title_{lang}__icontains": word}) | Q(**{f"text_{lang}__icontains": word})
+        for field in fields:
+            match |= Q(**{f"folded_{field}__contains": word})
         queryset = queryset.filter(match)
     return queryset.annotate(headline=text)
 
@@ -149,12 +155,29 @@ def highlight(text: str, q: str) -> SafeString:
     text = text or ""
     if START in text:
         return mark_safe(escape(text).replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308  # nosec B308, B703
-    words = _words(clean_query(q))
-    escaped = escape(text[:600] + ("…" if len(text) > 600 else ""))
-    if not words:
-        return mark_safe(escaped)  # noqa: S308  # nosec B308, B703
-    pattern = re.compile("|".join(re.escape(escape(w)) for w in words), re.IGNORECASE)
-    return mark_safe(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))  # noqa: S308  # nosec B308, B703
+    words = _words(fold(clean_query(q)))
+    text = text[:600] + ("…" if len(text) > 600 else "")
+    # Matched on the folded text (accents and case ignored), marked on the text as written: ``origin[i]`` is the
+    # index in ``text`` of the character the i-th folded character comes from.
+    folded, origin = "", []
+    for index, char in enumerate(text):
+        part = fold(char)
+        folded += part
+        origin += [index] * len(part)
+    marked = [False] * len(text)
+    for word in words:
+        for found in re.finditer(re.escape(word), folded):
+            for i in range(origin[found.start()], origin[found.end() - 1] + 1):
+                marked[i] = True
+    html, inside = [], False
+    for char, is_marked in zip(text, marked, strict=True):
+        if is_marked != inside:
+            html.append("<mark>" if is_marked else "</mark>")
+            inside = is_marked
+        html.append(escape(char))
+    if inside:
+        html.append("</mark>")
+    return mark_safe("".join(html))  # noqa: S308  # nosec B308, B703
 
 
 # --- Lessons ------------------------------------------------------------------------------------------------------

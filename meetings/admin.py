@@ -25,19 +25,20 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline, TranslationTabularInline
 from simple_history.admin import SimpleHistoryAdmin
 
 from members.admin import NoDeleteMixin
 from members.models import Person
-from network.lib.widgets import PrivateFileInput
+from network.lib.widgets import LabelledSplitDateTime, PrivateFileInput
 
 from . import exports, services
 from .documents import check_upload
 from .enums import MeetingStatus
 from .models import (
+    DEFAULT_REMINDERS,
     AgendaItem,
     Attendance,
     Crisis,
@@ -253,9 +254,38 @@ class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
 
 
 class ReminderRuleInline(admin.TabularInline):
+    """The meeting's reminder schedule, edited on its page. A new meeting's form comes with the default schedule
+    (``DEFAULT_REMINDERS``) filled in; rules are never deleted (the secretariat may not), a rule is switched off
+    by unticking "active"."""
+
     model = ReminderRule
     extra = 0
+    fields = ("kind", "days_before", "active")
     verbose_name_plural = _("reminders (days before the answer deadline or the meeting)")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return len(DEFAULT_REMINDERS) if obj is None else 0
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if obj is not None:
+            return formset
+        defaults = [{"kind": kind, "days_before": days} for kind, days in DEFAULT_REMINDERS]
+
+        class DefaultSchedule(formset):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initial", defaults)
+                super().__init__(*args, **kwargs)
+
+            def _construct_form(self, i, **kwargs):
+                form = super()._construct_form(i, **kwargs)
+                if i < len(defaults):
+                    # A row left as prefilled is still part of the schedule: saved, not skipped as unchanged
+                    # (removing the row from the form is how one leaves it out).
+                    form.has_changed = lambda: True
+                return form
+
+        return DefaultSchedule
 
 
 # --- Meeting ------------------------------------------------------------------------------------------------------
@@ -335,13 +365,19 @@ def _network_preview(meeting: Meeting) -> dict:
     return {"planned": planned, "skipped": skipped}
 
 
+def _send_question(n: int) -> str:
+    return ngettext("Send %(n)d invitation now?", "Send %(n)d invitations now?", n) % {"n": n}
+
+
 MEETING_STEPS: dict[str, MeetingStep] = {
     "invite_network": MeetingStep(
         path="invite-network",
         title=_("Invite the network"),
         button=_("Invite the network"),
         run=lambda request, meeting: services.invite_network(meeting, by=request.user),
-        done=lambda invitations: gettext("%(n)d invitations added.") % {"n": len(invitations)},
+        done=lambda invitations: (
+            ngettext("%(n)d invitation added.", "%(n)d invitations added.", len(invitations)) % {"n": len(invitations)}
+        ),
         context=_network_preview,
         template="invite_network.html",
     ),
@@ -350,8 +386,8 @@ MEETING_STEPS: dict[str, MeetingStep] = {
         title=_("Send the invitations"),
         button=_("Send"),
         run=lambda request, meeting: services.send_invitations(meeting),
-        done=lambda n: gettext("%(n)d invitations sent.") % {"n": n},
-        question=lambda meeting: gettext("Send %(n)d invitations now?") % {"n": _unsent(meeting)},
+        done=lambda n: ngettext("%(n)d invitation sent.", "%(n)d invitations sent.", n) % {"n": n},
+        question=lambda meeting: _send_question(_unsent(meeting)),
     ),
     "cancel": MeetingStep(
         path="cancel",
@@ -396,6 +432,7 @@ MEETING_STEPS: dict[str, MeetingStep] = {
 @admin.register(Meeting)
 class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     form = MeetingForm
+    formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
     list_display = ("title", "local_start_display", "format", "status", "answers")
     list_filter = ("status", "format", "crisis", "themes")
     search_fields = ("title", "summary", "venue_city")
@@ -422,6 +459,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         AgendaItemInline,
         DocumentInline,
         SeatAllowanceInline,
+        ReminderRuleInline,
         InvitationInline,
         AttendanceInline,
         MeetingChangeInline,
@@ -441,7 +479,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)
         if obj is None:
-            return [i for i in inlines if isinstance(i, (AgendaItemInline, SeatAllowanceInline))]
+            return [i for i in inlines if isinstance(i, (AgendaItemInline, SeatAllowanceInline, ReminderRuleInline))]
         if obj.status not in (MeetingStatus.HELD, MeetingStatus.CLOSED):
             inlines = [i for i in inlines if not isinstance(i, AttendanceInline)]
         return inlines
@@ -459,7 +497,10 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
             return response
 
     def save_model(self, request, obj, form, change):
-        change_record = services.save_meeting(obj, by=request.user)
+        # A new meeting's schedule is the reminders inline (prefilled with the default one) when the user may add
+        # reminders; otherwise the meeting gets the default schedule.
+        schedule_on_form = not change and request.user.has_perm("meetings.add_reminderrule")
+        change_record = services.save_meeting(obj, by=request.user, default_reminders=not schedule_on_form)
         if change_record:
             messages.info(
                 request,
@@ -721,7 +762,8 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     def withdraw(self, request, queryset):
         for invitation in queryset:
             services.withdraw_invitation(invitation)
-        messages.success(request, gettext("%(n)d invitations withdrawn.") % {"n": queryset.count()})
+        n = queryset.count()
+        messages.success(request, ngettext("%(n)d invitation withdrawn.", "%(n)d invitations withdrawn.", n) % {"n": n})
 
 
 @admin.register(Attendance)

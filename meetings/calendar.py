@@ -1,5 +1,6 @@
 """Calendar files (iCalendar, RFC 5545): one stable UID per meeting, SEQUENCE = the meeting's revision, the
-meeting's time zone as a VTIMEZONE, the secretariat as ORGANIZER, the invitee as ATTENDEE."""
+meeting's time zone as a VTIMEZONE with yearly repeat rules (``network.lib.vtimezone``), the secretariat as
+ORGANIZER, the invitee as ATTENDEE."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import icalendar
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+
+from network.lib.vtimezone import vtimezone
 
 from .enums import Answer, MeetingStatus
 from .models import Invitation, Meeting
@@ -58,7 +62,7 @@ def meeting_event(
         event.add("description", description)
     event.add("url", settings.SITE_URL + reverse("portal:meeting", args=[meeting.pk]))
     organizer = icalendar.vCalAddress(f"mailto:{settings.SECRETARIAT_EMAIL}")
-    organizer.params["cn"] = icalendar.vText("DG Network secretariat")
+    organizer.params["cn"] = icalendar.vText(gettext("The secretariat of the DG Network"))  # the reader's words
     event.add("organizer", organizer)
     if invitation is not None:
         event.add("attendee", attendee(invitation))
@@ -87,16 +91,39 @@ def calendar(events: list[icalendar.Event], *, method: str | None = None, name: 
     years = [event.decoded("dtstart").year for event in events] or [timezone.now().year]
     for event in events:
         cal.add_component(event)
-    # The zone's rules around the events only: the whole 1970-2038 history would make every file ~10 times larger.
-    cal.add_missing_timezones(
-        first_date=datetime.date(min(years) - 1, 1, 1), last_date=datetime.date(max(years) + 2, 1, 1)
-    )
+    # Each zone with yearly repeat rules (what every client reads), exact around the events; the rule of the last
+    # of those years is left open for later years.
+    first_year, last_year = min(years) - 1, max(years) + 1
+    for n, tzid in enumerate(sorted(cal.get_missing_tzids())):
+        cal.subcomponents.insert(n, vtimezone(tzid, first_year, last_year))
     return cal.to_ical()
 
 
 def invitation_ics(invitation: Invitation, *, description: str = "", cancel: bool = False) -> bytes:
     """METHOD:REQUEST for an invitation or update, METHOD:CANCEL for a cancellation."""
     return InvitationCalendar(invitation.meeting, description=description, cancel=cancel).fill(invitation)
+
+
+# Answers that give the place up: the invitee's calendar copy is cancelled (same UID, the meeting's SEQUENCE, a later
+# DTSTAMP) and they hear of no later change (``delivery.update_recipients``); a substitute gets an invitation of
+# their own. Their SEQUENCE stays the meeting's, so that a REQUEST after a change of mind is not older than the
+# CANCEL (RFC 5546, 2.1.5: SEQUENCE, then DTSTAMP, orders the messages of one event).
+GIVES_UP_PLACE = frozenset({Answer.DECLINED, Answer.DELEGATED})
+
+
+def keeps_copy(invitation: Invitation) -> bool:
+    """Whether the invitee's calendar holds the meeting: the invitation stands and its answer does not give the
+    place up (``GIVES_UP_PLACE``). A cancelled meeting is kept, marked cancelled."""
+    return invitation.withdrawn_at is None and invitation.answer not in GIVES_UP_PLACE
+
+
+def copy_ics(invitation: Invitation) -> tuple[str, bytes]:
+    """The invitee's own calendar copy as it stands, and its METHOD: ``("REQUEST", ...)`` with the current time,
+    place and their answer while they keep it (``keeps_copy``), ``("CANCEL", ...)`` once they declined, sent a
+    substitute or were withdrawn, or the meeting was cancelled."""
+    if keeps_copy(invitation) and invitation.meeting.status != MeetingStatus.CANCELLED:
+        return "REQUEST", invitation_ics(invitation)
+    return "CANCEL", invitation_ics(invitation, cancel=True)
 
 
 # --- One file for many invitees ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from members.services import language_of
 from outbox.models import MessageKind, MessageStatus, OutgoingMessage, error_text
 from outbox.services import new_message, store
 
+from . import calendar
 from .enums import Answer, MeetingStatus
 from .mailmerge import Composed, compose, render, site_url
 
@@ -33,7 +34,7 @@ from .models import Invitation, Meeting, MeetingChange, ReminderKind, ReminderRu
 
 log = logging.getLogger(__name__)
 
-# Copied to the invitee's assistants.
+# Copied to the invitee's assistants (or, for an assistant who reads another language, sent to them in theirs).
 COPIED = {MessageKind.INVITATION, MessageKind.UPDATE, MessageKind.CANCELLATION}
 
 
@@ -58,16 +59,26 @@ def assistants_for(people: list[Person], *, on: datetime.date) -> dict[int, list
 # --- Queueing -----------------------------------------------------------------------------------------------------
 
 
-def _row(kind: str, key: str, invitation: Invitation, composed: Composed, *, cc: list[str] | None = None):
+def _row(
+    kind: str,
+    key: str,
+    invitation: Invitation,
+    composed: Composed,
+    *,
+    cc: list[str] | None = None,
+    reader: Person | None = None,
+):
+    """The outbox row of ``composed``; to the invitee, or to ``reader`` (an assistant's own copy)."""
+    reader = reader or invitation.person
     return new_message(
         key=key,
         kind=kind,
         meeting=invitation.meeting,
         invitation=invitation,
-        person=invitation.person,
-        to=invitation.person.email,
+        person=reader,
+        to=reader.email,
         cc=cc,
-        language=language_of(invitation.person),
+        language=language_of(reader),
         subject=composed.subject,
         text=composed.text,
         html=composed.html,
@@ -104,15 +115,25 @@ def queue(
         copied = assistants_for([i.person for i in batch], on=meeting.local_start.date()) if kind in COPIED else {}
         for invitation in batch:
             message_key = key(invitation) if key else f"{kind}:{invitation.pk}:{meeting.sequence}{key_suffix}"
+            # Assistants who read the invitee's language are copied; the others get a copy of their own in theirs.
+            language = language_of(invitation.person)
+            assistants = copied.get(invitation.person_id, [])
+            cc = [a for a in assistants if language_of(a) == language]
             try:
                 composed = compose(kind, invitation, shared=forms, **extra)
+                copies = [
+                    (a, compose(kind, invitation, shared=forms, language=language_of(a), **extra))
+                    for a in assistants
+                    if a not in cc
+                ]
             except DatabaseError:
                 raise  # the database's fault, not this message's: the caller's transaction is spoiled
             except Exception as error:  # one message's fault must not stop a meeting's sending
                 rows.append(_not_composed(kind, message_key, invitation, error))
                 continue
-            cc = [a.email for a in copied.get(invitation.person_id, [])]
-            rows.append(_row(kind, message_key, invitation, composed, cc=cc))
+            rows.append(_row(kind, message_key, invitation, composed, cc=[a.email for a in cc]))
+            for assistant, copy in copies:
+                rows.append(_row(kind, f"{message_key}:copy:{assistant.pk}", invitation, copy, reader=assistant))
     return store(rows)
 
 
@@ -126,26 +147,15 @@ def update_recipients(meeting: Meeting):
     return (
         meeting.invitations.live()
         .filter(sent_at__isnull=False)
-        .exclude(answer__in=[Answer.DECLINED, Answer.DELEGATED])
+        .exclude(answer__in=calendar.GIVES_UP_PLACE)
         .select_related("person__organisation", "meeting")
     )
 
 
 def queue_update(meeting: Meeting, change: MeetingChange) -> list[int]:
-    labels = {
-        "format": _("format"),
-        "starts_at": _("start"),
-        "ends_at": _("end"),
-        "time_zone": _("time zone"),
-        "venue_name": _("venue"),
-        "venue_address": _("address"),
-        "venue_city": _("city"),
-        "video_link": _("video-conference link"),
-        "dial_in": _("dial-in"),
-    }
-    return queue(
-        MessageKind.UPDATE, list(update_recipients(meeting)), changed=[labels.get(f, f) for f in change.changes]
-    )
+    """Tell every standing invitee of ``change``. The changed fields go by name (as ``change.changes`` keeps
+    them); ``mailmerge`` puts them in words in each reader's language."""
+    return queue(MessageKind.UPDATE, list(update_recipients(meeting)), changed_fields=list(change.changes))
 
 
 def queue_cancellation(meeting: Meeting) -> list[int]:

@@ -553,6 +553,7 @@ def load() -> dict[str, int]:
             **fields,
         )
         meeting.full_clean()
+        services.ensure_reminders(meeting)  # the schedule a new meeting gets, editable on its admin page
         meeting.themes.set([themes[k] for k in spec["themes"]])
         _agenda(meeting, spec["agenda"])
         if spec["status"] != MeetingStatus.DRAFT:

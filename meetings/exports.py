@@ -24,6 +24,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from network.lib.collation import in_reader_order
 from network.lib.neutralise import pdf_text, spreadsheet_cell
 
 from .enums import Presence
@@ -117,11 +118,11 @@ def build_pdf(meeting: Meeting, title: str, flowables: list, *, wide: bool = Fal
 def participant_rows(meeting: Meeting) -> list[list[str]]:
     header = [_("Country"), _("Organisation"), _("Name"), _("Capacity"), _("Answer"), _("Attends"), _("Remarks")]
     rows = [header]
-    invitations = (
-        Invitation.objects.live()
-        .filter(meeting=meeting)
-        .select_related("person__organisation__country", "substitute")
-        .order_by("person__organisation__country__code", "person__organisation__name", "person__last_name")
+    invitations = in_reader_order(
+        Invitation.objects.live().filter(meeting=meeting).select_related("person__organisation__country", "substitute"),
+        "person__organisation__country__name",
+        "person__organisation__name",
+        "person__last_name",
     )
     for invitation in invitations:
         organisation = invitation.person.organisation
@@ -159,10 +160,10 @@ def participants_pdf(meeting: Meeting) -> bytes:
 
 def attendance_rows(meeting: Meeting) -> list[list[str]]:
     rows = [[_("Country"), _("Organisation"), _("Name"), _("Presence"), _("Note")]]
-    for attendance in (
-        Attendance.objects.filter(meeting=meeting)
-        .select_related("person__organisation__country", "invitation")
-        .order_by("person__organisation__country__code", "person__last_name")
+    for attendance in in_reader_order(
+        Attendance.objects.filter(meeting=meeting).select_related("person__organisation__country", "invitation"),
+        "person__organisation__country__name",
+        "person__last_name",
     ):
         organisation = attendance.person.organisation
         note = attendance.note or ("" if attendance.invitation_id else _("without invitation"))

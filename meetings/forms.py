@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Person
+from network.lib.collation import reader_ordering
 
 from . import services
 from .enums import Answer, AttendanceMode, MeetingFormat
@@ -52,7 +53,7 @@ class AnswerForm(forms.Form):
             .filter(organisation_id=invitation.person.organisation_id)
             .exclude(pk=invitation.person_id)
             .exclude(pk__in=taken)
-            .order_by("last_name", "first_name")
+            .order_by(*reader_ordering(Person, ["last_name", "first_name"]))
         )
         if invitation.delegated_from_id:
             del self.fields["substitute"]

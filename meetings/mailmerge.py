@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.services import language_of as language_of  # imported from here by the meetings' pages
 from outbox.models import MessageKind
@@ -100,21 +101,45 @@ class _StandIn:
         self.person = SimpleNamespace(full_name=NAME)
 
 
-def shape(kind: str, invitation: Invitation) -> tuple:
+def shape(kind: str, invitation: Invitation, language: str | None = None) -> tuple:
     """What decides a message's wording apart from the names and links: invitations alike in these share one
-    rendering."""
+    rendering. ``language``: the reader's, by default the invitee's."""
     return (
         invitation.meeting_id,
         kind,
-        language_of(invitation.person),
+        language or language_of(invitation.person),
         invitation.capacity,
         invitation.answer,
         invitation.delegated_from_id is not None,
     )
 
 
+# What an update calls each field a change can touch (``MeetingChange.changes`` keeps field names). Looked up when a
+# message is rendered, so in its reader's language, never in the language of whoever saved the change.
+CHANGED_FIELD_LABELS = {
+    "format": gettext_lazy("format"),
+    "starts_at": gettext_lazy("start"),
+    "ends_at": gettext_lazy("end"),
+    "time_zone": gettext_lazy("time zone"),
+    "venue_name": gettext_lazy("venue"),
+    "venue_address": gettext_lazy("address"),
+    "venue_city": gettext_lazy("city"),
+    "video_link": gettext_lazy("video-conference link"),
+    "dial_in": gettext_lazy("dial-in"),
+}
+
+
+def changed_in_words(fields: list[str]) -> list[str]:
+    """The names of changed fields in the active language, in the order given."""
+    return [str(CHANGED_FIELD_LABELS.get(field, field)) for field in fields]
+
+
 def _context(invitation, *, urls: dict[str, str], shared: dict, **extra) -> dict:
+    """A message's template context; call it with the reader's language active (every word is looked up now).
+    ``extra``: more context; ``changed_fields`` (field names) becomes ``changed``, in words."""
     meeting = invitation.meeting
+    if "changed_fields" in extra:
+        extra["changed"] = changed_in_words(extra.pop("changed_fields"))
     if "agenda" not in shared:
         shared["agenda"] = planned_agenda(meeting)
     return {
@@ -216,28 +241,35 @@ def _form(kind: str, invitation: Invitation, shared: dict, extra: dict) -> Form:
 
 
 @contextlib.contextmanager
-def as_they_read_it(invitation: Invitation):
-    """The invitee's language and the meeting's time zone, active for the block."""
-    with translation.override(language_of(invitation.person)), timezone.override(invitation.meeting.zone):
+def as_they_read_it(invitation: Invitation, language: str | None = None):
+    """The reader's language (by default the invitee's) and the meeting's time zone, active for the block."""
+    language = language or language_of(invitation.person)
+    with translation.override(language), timezone.override(invitation.meeting.zone):
         yield
 
 
-def compose(kind: str, invitation: Invitation, *, shared: dict | None = None, **extra) -> Composed:
+def compose(
+    kind: str, invitation: Invitation, *, shared: dict | None = None, language: str | None = None, **extra
+) -> Composed:
     """Render one message of ``kind`` (a ``MessageKind`` with a template) for ``invitation``, in the invitee's
-    language and the meeting's time zone. Calls that pass the same ``shared`` dict (one per sending and meeting)
-    render each shape of message once and fill it in for each person. ``extra``: more template context. Raises what
-    rendering raises (a template error, ``ValueError`` for a kind without a template)."""
+    language (or ``language``: the copy for an assistant who reads another) and the meeting's time zone. Calls that
+    pass the same ``shared`` dict (one per sending and meeting) render each shape of message once and fill it in for
+    each person. ``extra``: more template context. Raises what rendering raises (a template error, ``ValueError``
+    for a kind without a template)."""
     meeting = invitation.meeting
     shared = shared if shared is not None else {}
     if kind in PERSONAL:
-        with as_they_read_it(invitation):
+        with as_they_read_it(invitation, language):
             context = _context(invitation, urls=links.answer_urls(invitation), shared=shared, kind=kind, **extra)
             text, html = render(TEMPLATES[kind], context)
-            return Composed(_subject(kind, meeting), text, html, [])
+            # An answer brings the person's calendar copy in line with it (cancelled when they give the place up).
+            method, content = calendar.copy_ics(invitation)
+            attachment = {"filename": "meeting.ics", "content_type": "text/calendar", "method": method}
+            return Composed(_subject(kind, meeting), text, html, [{**attachment, "content": content.decode()}])
     forms = shared.setdefault("forms", {})
-    key = shape(kind, invitation)  # the language is part of the shape
+    key = shape(kind, invitation, language)  # the language is part of the shape
     if key not in forms:
-        with as_they_read_it(invitation):
+        with as_they_read_it(invitation, language):
             forms[key] = _form(kind, invitation, shared, extra)
     # Filling in needs no language or time zone: names and a token.
     return forms[key].fill(invitation)

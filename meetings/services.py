@@ -575,12 +575,14 @@ def _display(value) -> str:
 
 
 @transaction.atomic
-def save_meeting(meeting: Meeting, *, by=None) -> MeetingChange | None:
+def save_meeting(meeting: Meeting, *, by=None, default_reminders: bool = True) -> MeetingChange | None:
     """Save ``meeting``; when time, place or format changed after the invitations went out, raise its revision
-    and record the change, which the invitees are then told about. Returns the change, if any."""
+    and record the change, which the invitees are then told about. Returns the change, if any. A new meeting gets
+    the default reminder schedule unless ``default_reminders`` is false (the caller saves a schedule of its own)."""
     if meeting.pk is None:
         meeting.save()
-        ensure_reminders(meeting)
+        if default_reminders:
+            ensure_reminders(meeting)
         return None
     stored = _lock(meeting)
     changes = {
@@ -663,13 +665,17 @@ def close_meeting(meeting: Meeting) -> Meeting:
 
 @transaction.atomic
 def copy_meeting(meeting: Meeting) -> Meeting:
-    """A draft for the next meeting: the same practical details, crisis, themes and agenda skeleton (titles,
-    order, presenters, durations, kinds); no documents, invitations or descriptions."""
+    """A draft for the next meeting: the same practical details, crisis, themes, reminder schedule and agenda
+    skeleton (titles, order, presenters, durations, kinds); no documents, invitations or descriptions."""
     titles = [f"title_{code}" for code, _name in settings.LANGUAGES]
     kept = (*Meeting.PRACTICAL_FIELDS, "chair", "host", "crisis", *titles)
     copy = Meeting(**{name: getattr(meeting, name) for name in kept})
     copy.save()
-    ensure_reminders(copy)
+    ReminderRule.objects.bulk_create(
+        ReminderRule(meeting=copy, kind=rule.kind, days_before=rule.days_before, active=rule.active)
+        for rule in meeting.reminder_rules.all()
+    )
+    ensure_reminders(copy)  # the default schedule when the meeting copied had none
     copy.themes.set(meeting.themes.all())
     mapping: dict[int, AgendaItem] = {}
     kept = ("position", "presenter", "presenting_organisation", "duration_minutes", "kind", *titles)

@@ -13,8 +13,11 @@ import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 
 from outbox.models import MessageKind
 from outbox.services import new_message, store_single
@@ -39,6 +42,11 @@ class AccountAdapter(DefaultAccountAdapter):
             return
         self.send_mail("account/email/password_reset_key", person.email, context)
 
+    def format_email_subject(self, subject: str) -> str:
+        """The site's name before the subject, in the language the mail is rendered in (``send_mail`` makes it the
+        recipient's); ``ACCOUNT_EMAIL_SUBJECT_PREFIX`` would be the same words for every reader."""
+        return f"{gettext('DG Network')} · {subject}"
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Write the message to the outbox, in the language of the person the address belongs to. An address that
         is no active account's gets nothing (allauth would otherwise write to any address typed into a form)."""
@@ -49,7 +57,17 @@ class AccountAdapter(DefaultAccountAdapter):
         language = language_of(person) if person is not None else translation.get_language() or "en"
         request = allauth_context.request
         with translation.override(language):
-            ctx = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+            ctx = {
+                "request": request,
+                "email": email,
+                "current_site": get_current_site(request),
+                # Our frame around allauth's messages (templates/account/email/base_message.txt): the greeting by
+                # name and the signature every other mail has.
+                "person": person,
+                "portal_url": settings.SITE_URL + reverse("portal:dashboard"),
+                "secretariat_email": settings.SECRETARIAT_EMAIL,
+                **context,
+            }
             message = self.render_mail(template_prefix, email, ctx)
         html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
         store_single(

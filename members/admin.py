@@ -21,9 +21,12 @@ from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from network.lib.collation import reader_ordering
+
 from . import services
 from .admin_roles import SiteAdministratorOnly, is_site_administrator
 from .enums import Role
+from .formats import SpreadsheetCSV, UnreadableFile
 from .models import Country, Mandate, Organisation, Person, Presidency, User
 from .resources import CountryResource, MandateResource, OrganisationResource, PersonResource
 
@@ -167,7 +170,10 @@ class CountryAdmin(ExportMixin, TranslatedRegistryAdmin):
     list_display = ("code", "name", "is_eu_member", "participation")
     list_filter = ("participation", "is_eu_member")
     search_fields = ("code", "name")
-    ordering = ("code",)
+
+    def get_ordering(self, request):
+        # By name as the reader's language sorts it; other admins' country filters and pickers follow this order.
+        return reader_ordering(Country, ["name"], getattr(request, "LANGUAGE_CODE", None))
 
 
 @admin.register(Organisation)
@@ -179,6 +185,10 @@ class OrganisationAdmin(ExportMixin, TranslatedRegistryAdmin):
     list_select_related = ("country",)
     autocomplete_fields = ("country",)
     inlines = [OrganisationMandateInline]
+
+    def get_ordering(self, request):
+        return reader_ordering(Organisation, ["country__name", "name"], getattr(request, "LANGUAGE_CODE", None))
+
     actions = ["deactivate", "reactivate"]
     fieldsets = (
         (None, {"fields": ("kind", "country", "name", "acronym", "is_active")}),
@@ -288,6 +298,19 @@ class PersonAdmin(ImportExportMixin, TranslatedRegistryAdmin):
                 messages.WARNING,
             )
         return allowed
+
+    # CSV as Excel writes it in any locale (separator and encoding found, members/formats.py); a file-wide error
+    # shown as its message, not as a traceback.
+    import_template_name = "admin/members/person/import.html"
+
+    def get_import_formats(self):
+        return [SpreadsheetCSV if fmt is CSV else fmt for fmt in super().get_import_formats()]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnreadableFile):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     def get_import_data_kwargs(self, **kwargs):
         # All or nothing: a row that turns invalid between the preview and the confirmation undoes the import.

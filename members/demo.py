@@ -500,6 +500,18 @@ PRESIDENCIES = [
 SECRETARIAT_LOGIN = "sarah.peeters@example.org"
 DIRECTOR_LOGIN = "claire.dubois@example.org"
 
+# One portal account per role besides the two above (label, registry email, secretariat staff); what each sees is
+# in the README. They are people of ``PEOPLE``, so the meetings of 2022 show each role as the record has it.
+ROLE_LOGINS: list[tuple[str, str, bool]] = [
+    ("director-general (English)", "mikko.virtanen@example.org", False),
+    ("director-general (German)", "thomas.becker@example.org", False),
+    ("deputy", "julien.moreau@example.org", False),  # replaced Claire Dubois on 28 April 2022
+    ("observer (EU body)", "elena.marini@example.org", False),
+    ("Presidency's representative", "hugo.lefevre@example.org", False),  # the French Presidency of 2022
+    ("assistant", "camille.laurent@example.org", False),  # Claire Dubois's assistant
+    ("secretariat (second member)", "alain.de-muyser@example.org", True),
+]
+
 
 def _translations(field_name: str, values: tuple[str, str, str, str]) -> dict[str, str]:
     return {f"{field_name}_{lang}": value for lang, value in zip(("en", "fr", "nl", "de"), values, strict=True)}

@@ -12,3 +12,10 @@ class NetworkConfig(AppConfig):
         from members.admin_roles import guard_history_forms
 
         guard_history_forms(admin.site)
+
+        # SQLite learns the collation names PostgreSQL's ICU has, so that lists sort the same on both.
+        from django.db.backends.signals import connection_created
+
+        from network.lib.collation import register_sqlite_collations
+
+        connection_created.connect(register_sqlite_collations, dispatch_uid="network.sqlite_collations")

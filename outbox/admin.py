@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from . import services
 from .models import MessageStatus, OutgoingMessage
@@ -58,4 +58,6 @@ class OutgoingMessageAdmin(admin.ModelAdmin):
         failed = list(queryset.filter(status=MessageStatus.FAILED))
         for message in failed:
             services.resend(message)
-        self.message_user(request, gettext("%(n)d messages queued again.") % {"n": len(failed)}, messages.SUCCESS)
+        n = len(failed)
+        message = ngettext("%(n)d message queued again.", "%(n)d messages queued again.", n) % {"n": n}
+        self.message_user(request, message, messages.SUCCESS)

@@ -29,6 +29,7 @@ from knowledge.models import (
 )
 from meetings.models import Crisis, Meeting, Theme
 from members.models import Country
+from network.lib.collation import in_reader_order
 from network.lib.files import private_file_response
 
 from .views import member_required
@@ -44,7 +45,7 @@ class LessonFilter(forms.Form):
     crisis = forms.ModelChoiceField(label=gettext_lazy("Crisis"), queryset=Crisis.objects.all(), required=False)
     theme = forms.ModelChoiceField(label=gettext_lazy("Theme"), queryset=Theme.objects.all(), required=False)
     country = forms.ModelChoiceField(
-        label=gettext_lazy("Country"), queryset=Country.objects.order_by("name"), required=False, to_field_name="code"
+        label=gettext_lazy("Country"), queryset=Country.objects.none(), required=False, to_field_name="code"
     )
     phase = forms.ChoiceField(label=gettext_lazy("Phase"), choices=[("", "—"), *Phase.choices], required=False)
     meeting = forms.ModelChoiceField(label=gettext_lazy("Meeting"), queryset=Meeting.objects.none(), required=False)
@@ -52,6 +53,7 @@ class LessonFilter(forms.Form):
     def __init__(self, *args, meetings=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects.none()
+        self.fields["country"].queryset = in_reader_order(Country.objects.all(), "name")
 
 
 @member_required

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from knowledge import services as knowledge
 from knowledge import visibility
 from logistics import registration
-from meetings import calendar, services
+from meetings import calendar, services, times
 from meetings.delivery import when
 from meetings.enums import Answer, MeetingStatus
 from meetings.forms import AnswerForm
@@ -37,7 +37,8 @@ from meetings.models import Invitation, Meeting
 from members.enums import OrganisationKind, Participation, Role
 from members.identity import person_of
 from members.models import Country, Mandate, Notice, Organisation, Person
-from network.lib import zones
+from network.lib import fold, zones
+from network.lib.collation import in_reader_order, reader_ordering
 
 
 def member_required(view):
@@ -139,15 +140,15 @@ def meeting(request, pk):
         meeting_when = when(meeting)
     local_when = None
     if my_zone.key != meeting.zone.key:
-        start, end = meeting.starts_at.astimezone(my_zone), meeting.ends_at.astimezone(my_zone)
-        local_when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M} ({my_zone.key})"
+        local_when = times.span(meeting.starts_at, meeting.ends_at, my_zone)
     agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
     documents = visibility.documents(reader).filter(meeting=meeting, is_archived=False)
-    answers = (
+    answers = in_reader_order(
         Invitation.objects.live()
         .filter(meeting=meeting, sent_at__isnull=False)
-        .select_related("person__organisation__country", "substitute")
-        .order_by(F("person__organisation__country__name").asc(nulls_last=True), "person__last_name")
+        .select_related("person__organisation__country", "substitute"),
+        "person__organisation__country__name",
+        "person__last_name",
     )
     map_url = ""
     if meeting.has_venue:
@@ -220,11 +221,7 @@ def meeting_ics(request, pk):
     invitation = _my_invitations(request.reader).get(meeting.pk)
     if invitation is not None:
         invitation.meeting = meeting
-        content = (
-            calendar.invitation_ics(invitation)
-            if meeting.status != MeetingStatus.CANCELLED
-            else calendar.invitation_ics(invitation, cancel=True)
-        )
+        _method, content = calendar.copy_ics(invitation)
     else:
         content = calendar.calendar([calendar.meeting_event(meeting)], method="PUBLISH")
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
@@ -238,7 +235,8 @@ def calendar_feed(request, token):
     if person is None:
         raise Http404
     invitations = visibility.invitations(visibility.Reader.of_person(person)).select_related("meeting", "person")
-    events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations]
+    # A meeting the person declined or sent a substitute to leaves their feed, as their mailed copy is cancelled.
+    events = [calendar.meeting_event(i.meeting, invitation=i) for i in invitations if calendar.keeps_copy(i)]
     content = calendar.calendar(events, method="PUBLISH", name=_("DG Network meetings"))
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
@@ -260,35 +258,40 @@ def directory(request):
         Mandate.objects.current()
         .filter(role__in=[Role.DIRECTOR_GENERAL, Role.DEPUTY, Role.OBSERVER, Role.SECRETARIAT], person__is_active=True)
         .select_related("person")
-        .order_by("role", "person__last_name")
+        .order_by("role", *reader_ordering(Mandate, ["person__last_name", "person__first_name"]))
     )
     organisations = (
         Organisation.objects.active()
         .filter(Q(country__isnull=True) | Q(country__participation__in=[Participation.MEMBER, Participation.OBSERVER]))
         .select_related("country")
         .prefetch_related(Prefetch("mandates", queryset=people, to_attr="roles"))
-        .order_by("country__name", "name")
     )
+    organisations = in_reader_order(organisations, "country__name", "name")
     if code:
         organisations = organisations.filter(country__code=code)
     if q:
-        organisations = organisations.filter(
-            Q(name__icontains=q)
-            | Q(acronym__icontains=q)
-            | Q(country__name__icontains=q)
-            | Q(
-                mandates__in=Mandate.objects.current().filter(
-                    Q(person__first_name__icontains=q) | Q(person__last_name__icontains=q)
-                )
+        # The search reads what the page shows (names in the reader's language or their English fallback, acronyms,
+        # countries, the people listed), ignoring accents and case; the directory is small enough to read whole.
+        organisations = [
+            organisation
+            for organisation in organisations
+            if fold.matches(
+                q,
+                [
+                    organisation.name,
+                    organisation.acronym,
+                    organisation.country and organisation.country.name,
+                    *(mandate.person.full_name for mandate in organisation.roles),
+                ],
             )
-        ).distinct()
+        ]
     groups: dict[str, list] = {"centres": [], "eu": [], "secretariat": []}
     for organisation in organisations:
         key = {OrganisationKind.EU_BODY: "eu", OrganisationKind.SECRETARIAT: "secretariat"}.get(
             organisation.kind, "centres"
         )
         groups[key].append(organisation)
-    countries = Country.objects.exclude(participation=Participation.FORMER).order_by("name")
+    countries = in_reader_order(Country.objects.exclude(participation=Participation.FORMER), "name")
     response = render(
         request,
         "portal/directory.html",
@@ -377,17 +380,18 @@ def board(request):
             Invitation.objects.live()
             .filter(meeting=meeting)
             .select_related("person__organisation__country", "substitute")
-            .order_by("person__organisation__country__name", "person__last_name")
         )
+        invitations = in_reader_order(invitations, "person__organisation__country__name", "person__last_name")
         by_country: dict = {}
         for invitation in invitations:
             country = invitation.person.organisation.country
             by_country.setdefault(country, []).append(invitation)
         invited = set(by_country)
-        for country in Country.objects.filter(participation=Participation.MEMBER).order_by("name"):
+        for country in Country.objects.filter(participation=Participation.MEMBER):
             if country not in invited:
                 by_country.setdefault(country, [])
-        for country, items in sorted(by_country.items(), key=lambda kv: (kv[0] is None, str(kv[0] or ""))):
+        in_order = in_reader_order([c for c in by_country if c is not None], "name") + [None] * (None in by_country)
+        for country, items in ((c, by_country[c]) for c in in_order):
             rows.append(
                 {
                     "country": country,

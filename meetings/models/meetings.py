@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from network.lib.neutralise import single_line
 from network.lib.zones import validate_time_zone
@@ -206,7 +207,7 @@ class Meeting(models.Model):
 class MeetingChange(models.Model):
     """A change of time, place or format after the invitations went out: invitees are told (an update)."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="changes")
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="changes")
     sequence = models.PositiveIntegerField(_("revision"))
     changes = models.JSONField(_("changes"), help_text=_("Field name → [before, after]."))
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
@@ -227,7 +228,9 @@ class MeetingChange(models.Model):
 class SeatAllowance(models.Model):
     """More than the default single seat for a country at one meeting."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="seat_allowances")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="seat_allowances"
+    )
     country = models.ForeignKey("members.Country", verbose_name=_("country"), on_delete=models.PROTECT)
     seats = models.PositiveSmallIntegerField(_("seats"), default=2)
 
@@ -244,7 +247,9 @@ class SeatAllowance(models.Model):
 
 
 class AgendaItem(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="agenda_items"
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("part of"),
@@ -273,7 +278,7 @@ class AgendaItem(models.Model):
         blank=True,
         related_name="+",
     )
-    duration_minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    duration_minutes = models.PositiveIntegerField(pgettext_lazy("duration", "minutes"), default=0)
     kind = models.CharField(_("kind"), max_length=20, choices=AgendaItemKind.choices, default=AgendaItemKind.DISCUSSION)
 
     class Meta:
@@ -309,7 +314,7 @@ def document_path(instance: Document, filename: str) -> str:
 
 class Document(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="documents")
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="documents")
     agenda_item = models.ForeignKey(
         AgendaItem,
         verbose_name=_("agenda item"),
@@ -356,7 +361,9 @@ class InvitationQuerySet(models.QuerySet):
 
 
 class Invitation(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="invitations")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="invitations"
+    )
     person = models.ForeignKey(
         "members.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="invitations"
     )
@@ -455,7 +462,9 @@ class Invitation(models.Model):
 class Attendance(models.Model):
     """Who was there: one row per invitation, plus people who came without one."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendances")
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="attendances"
+    )
     invitation = models.OneToOneField(
         Invitation,
         verbose_name=_("invitation"),

@@ -17,7 +17,9 @@ class ReminderRule(models.Model):
     """When a meeting's reminders go out, as days before the answer deadline or before the meeting. The time is
     computed from the meeting when the job runs, so reminders follow a meeting that moves."""
 
-    meeting = models.ForeignKey("meetings.Meeting", on_delete=models.CASCADE, related_name="reminder_rules")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="reminder_rules"
+    )
     kind = models.CharField(_("reminder"), max_length=20, choices=ReminderKind.choices)
     days_before = models.PositiveSmallIntegerField(_("days before"))
     active = models.BooleanField(_("active"), default=True)

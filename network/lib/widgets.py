@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.contrib.admin.widgets import AdminFileWidget
+from django.contrib.admin.widgets import AdminFileWidget, AdminSplitDateTime
 
 
 class _Linked:
@@ -31,3 +31,10 @@ class PrivateFileInput(AdminFileWidget):
         if self.is_initial(value):
             return _Linked(value, self.url_of(value.instance))
         return value
+
+
+class LabelledSplitDateTime(AdminSplitDateTime):
+    """The admin's date and time inputs, each with its own ``<label>`` ("Date:", "Time:") instead of plain text, so
+    that assistive technology names them (axe-core's "label" rule)."""
+
+    template_name = "admin/widgets/labelled_split_datetime.html"

@@ -197,6 +197,93 @@ def test_search_uses_the_gin_index(network):
     assert "meetings_lesson_search_gin" in plan
 
 
+@pytest.fixture
+def accented(network):
+    """Four lessons whose words carry accents, one per language."""
+    return {
+        "fr": factories.lesson(
+            network.france,
+            original_language="fr",
+            title_fr="Sécurité civile : l'évacuation d'un hôpital",
+            text_fr="La sécurité civile a organisé l'évacuation de l'hôpital en deux heures.",
+        ),
+        "nl": factories.lesson(
+            network.france,
+            original_language="nl",
+            title_nl="Coördinatie van de crisiscommunicatie",
+            text_nl="Eén centraal nummer voor burgers tijdens de overstroming.",
+        ),
+        "de": factories.lesson(
+            network.germany,
+            original_language="de",
+            title_de="Übung der Krisenstäbe",
+            text_de="Die Übung zeigte Lücken bei der Straßensperrung.",
+        ),
+        "en": factories.lesson(
+            network.poland, title_en="The café as a warm room", text_en="A naïve plan met a real winter."
+        ),
+    }
+
+
+ACCENTLESS_QUERIES = [
+    ("securite civile", "fr"),
+    ("evacuation", "fr"),
+    ("hopital", "fr"),
+    ("HÔPITAL", "fr"),
+    ("Sécurité", "fr"),
+    ("coordinatie", "nl"),
+    ("een centraal nummer", "nl"),
+    ("ubung", "de"),
+    ("lucken", "de"),
+    ("cafe", "en"),
+    ("naive", "en"),
+]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("query", "language"), ACCENTLESS_QUERIES)
+def test_search_ignores_accents_and_case_in_every_language(network, accented, query, language):
+    for reader_language in ("en", "fr", "nl", "de"):
+        found = list(knowledge.search_lessons(LessonLearned.objects.all(), query, language=reader_language))
+        assert accented[language] in found, (query, reader_language)
+
+
+@pytest.mark.postgres
+def test_search_without_accents_highlights_the_accented_words(network, accented, client):
+    _client_for(client, network.france)
+    page = client.get(reverse("portal:lessons"), {"q": "hopital evacuation"}).content.decode()
+    assert "<mark>hôpital</mark>" in page and "<mark>évacuation</mark>" in page
+
+
+@pytest.mark.parametrize(("query", "language"), ACCENTLESS_QUERIES)
+def test_word_match_search_of_the_embedded_default_ignores_accents_and_case(
+    network, accented, monkeypatch, query, language
+):
+    monkeypatch.setattr(knowledge, "is_postgres", lambda: False)
+    found = knowledge.search_lessons(LessonLearned.objects.all(), query, language="en")
+    assert accented[language] in list(found)
+
+
+def test_word_match_highlight_marks_the_words_as_written():
+    marked = knowledge.highlight("L'évacuation de l'HÔPITAL & la Straße", "evacuation hopital strasse")
+    assert marked == "L&#x27;<mark>évacuation</mark> de l&#x27;<mark>HÔPITAL</mark> &amp; la <mark>Straße</mark>"
+
+
+def test_sqlite_connections_fold_text_for_the_word_match():
+    """The embedded default's SQL function, on a real SQLite connection."""
+    import sqlite3
+    from types import SimpleNamespace as Connection
+
+    from network.lib.fold import register_sqlite_fold
+
+    raw = sqlite3.connect(":memory:")
+    register_sqlite_fold(None, Connection(vendor="sqlite", connection=raw))
+    raw.execute("CREATE TABLE lesson (text TEXT)")
+    raw.executemany("INSERT INTO lesson VALUES (?)", [("Évacuation de l'hôpital",), ("Cyber attack",), (None,)])
+    rows = raw.execute("SELECT text FROM lesson WHERE dg_fold(text) LIKE '%hopital%'").fetchall()
+    assert rows == [("Évacuation de l'hôpital",)]
+
+
 def test_word_match_search_of_the_embedded_default_finds_and_highlights(network, client, monkeypatch):
     """Without PostgreSQL's full-text search (the SQLite default) a word match stands in: it must answer too."""
     monkeypatch.setattr(knowledge, "is_postgres", lambda: False)

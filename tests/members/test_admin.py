@@ -183,6 +183,81 @@ def test_valid_import_previews_then_creates_and_updates_matching_email_regardles
     assert Person.objects.get(email="kadri.tamm@example.org").preferred_language == "en"
 
 
+def _import_bytes(staff_client, data: bytes):
+    upload = io.BytesIO(data)
+    upload.name = "people.csv"
+    return staff_client.post(_url(Person, "import"), {"format": 0, "import_file": upload, "resource": 0})
+
+
+def _confirm(staff_client, response):
+    assert "Traceback" not in response.content.decode()
+    confirm = response.context["confirm_form"]
+    assert confirm is not None, response.context["form"].errors
+    return staff_client.post(_url(Person, "process_import"), confirm.initial, follow=True)
+
+
+EXCEL_FILES = {
+    # How Excel saves "CSV" (the list separator of the locale) and "Unicode text" (UTF-16, tabs), each with the
+    # line ends of Windows.
+    "CSV UTF-8, French locale": lambda text: "\ufeff".encode() + text.replace(",", ";").encode("utf-8"),
+    "CSV UTF-8 without BOM, German locale": lambda text: text.replace(",", ";").encode("utf-8"),
+    "CSV, Windows code page, English locale": lambda text: text.encode("cp1252"),
+    "CSV, Windows code page, Dutch locale": lambda text: text.replace(",", ";").encode("cp1252"),
+    "Unicode text (UTF-16, tabs)": lambda text: text.replace(",", "\t").encode("utf-16"),
+    "UTF-16 LE without BOM, semicolons": lambda text: text.replace(",", ";").encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("saved_as", EXCEL_FILES)
+def test_import_reads_the_separator_and_encoding_excel_writes(staff_client, network, saved_as):
+    factories.organisation(factories.country("FR"), name_en="General Secretariat for Defence", acronym_en="SGDSN")
+    factories.organisation(factories.country("SE"), name_en="Swedish Civil Contingencies Agency", acronym_en="MSB")
+    text = (
+        "email,first_name,last_name,organisation,preferred_language\r\n"
+        "helene.dupre@example.org,Hélène,Dupré,SGDSN,fr\r\n"
+        "bjorn.osterberg@example.org,Björn,Österberg,MSB,en\r\n"
+    )
+    response = _import_bytes(staff_client, EXCEL_FILES[saved_as](text))
+    assert Person.objects.filter(email="helene.dupre@example.org").count() == 0  # preview only
+    response = _confirm(staff_client, response)
+    assert response.status_code == 200
+    assert Person.objects.get(email="helene.dupre@example.org").full_name == "Hélène Dupré"
+    bjorn = Person.objects.get(email="bjorn.osterberg@example.org")
+    assert (bjorn.full_name, bjorn.organisation.acronym_en, bjorn.preferred_language) == (
+        "Björn Österberg",
+        "MSB",
+        "en",
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        # Bytes no Western encoding reads (0x81 is undefined in cp1252).
+        (b"email,first_name\r\nx@example.org,\x81\x8d\x90\r\n", "save the file as “CSV UTF-8”"),
+        (b"\xef\xbb\xbf", "The file is empty."),
+        (b"email,first_name,last_name,organisation\nx@example.org,A,B,NCCN,extra\n", "CSV UTF-8"),
+    ],
+)
+def test_an_unreadable_file_is_refused_with_what_to_do_and_no_traceback(staff_client, network, data, message):
+    before = Person.objects.count()
+    response = _import_bytes(staff_client, data)
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert message in content
+    assert "Traceback" not in content and "Error encountered" not in content
+    assert response.context.get("confirm_form") is None
+    assert Person.objects.count() == before
+
+
+def test_a_file_without_the_needed_columns_says_which_without_a_traceback(staff_client, network):
+    response = _import_bytes(staff_client, b"email;first_name;last_name\nx@example.org;A;B\n")
+    content = response.content.decode()
+    assert "The file lacks the column(s): organisation." in content
+    assert "Traceback" not in content and "File &quot;" not in content and 'File "' not in content
+    assert response.context.get("confirm_form") is None
+
+
 # --- Portal accounts: opened, closed and reset through the people's actions, staff accounts left alone -------------
 
 

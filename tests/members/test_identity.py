@@ -341,7 +341,8 @@ def test_a_password_reset_goes_through_the_outbox_in_the_persons_language(client
 
     message = OutgoingMessage.objects.get(kind="account")
     assert (message.to, message.language, message.person_id) == ("anna@crisis.at", "de", directors["anna"].pk)
-    assert "E-Mail zum Zurücksetzen des Passworts" in message.subject
+    assert message.subject == "DG-Netzwerk · Neues Passwort wählen"
+    assert message.body_text.startswith(f"Guten Tag {directors['anna'].full_name},")
     assert "/accounts/password/reset/key/" in message.body_text
 
 

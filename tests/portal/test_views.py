@@ -344,7 +344,7 @@ def test_meeting_page_shows_time_in_meeting_zone_and_in_mine(client, world):
     page = client.get(reverse("portal:meeting", args=[world["meeting"].pk]), HTTP_ACCEPT_LANGUAGE="en").content
     page = page.decode()
     assert "09:30–16:30 (Europe/Brussels)" in page
-    assert "2027-04-28 10:30–17:30 (Europe/Helsinki)" in page
+    assert "28 avril 2027, 10:30–17:30 (Europe/Helsinki)" in page  # in the reader's language (French)
 
 
 @time_machine.travel(NOW, tick=False)
@@ -365,6 +365,42 @@ def test_directory_is_searchable_by_name_and_country(client, world):
     # A NUL cannot reach PostgreSQL: it is dropped, not a server error.
     page = client.get(reverse("portal:directory"), {"q": "dubois\x00", "country": "F\x00R"}).content.decode()
     assert "Claire Dubois" in page and "Elena Marini" not in page
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("language", ["en", "fr", "nl", "de"])
+def test_directory_search_finds_the_words_the_page_shows_in_every_language(client, world, language):
+    """Issue 18: a name with no translation is shown in English, and found by those words; accents and case do
+    not matter."""
+    belgium = factories.country("BE", name_en="Belgium", name_fr="Belgique", name_nl="België", name_de="Belgien")
+    nccn = factories.organisation(belgium, name_en="National Crisis Centre", acronym_en="NCCN")
+    sgdsn = factories.organisation(
+        factories.country("FR"),
+        name_en="General Secretariat for Defence and National Security",
+        name_fr="Secrétariat général de la défense et de la sécurité nationale",
+        acronym_en="SGDSN",
+    )
+    helene = factories.person(sgdsn, first_name="Hélène", last_name="Dupré")
+    factories.mandate(helene, role=Role.OBSERVER)
+    client.force_login(world["users"]["deputy"])
+    client.cookies["django_language"] = language
+
+    def found(q):
+        page = client.get(reverse("portal:directory"), {"q": q}).content.decode()
+        return {name for name in ("NCCN", "SGDSN", "Claire Dubois") if f"({name})" in page or name in page}
+
+    assert found("SGDSN") == {"SGDSN"}
+    assert found("nccn") == {"NCCN"}
+    assert found("helene dupre") == {"SGDSN"}
+    assert found("DUPRÉ") == {"SGDSN"}
+    assert found("dubois") == {"Claire Dubois"}
+    shown_country = {"en": "belgium", "fr": "belgique", "nl": "belgie", "de": "belgien"}[language]
+    assert found(shown_country) == {"NCCN"}
+    if language == "fr":
+        assert found("securite nationale") == {"SGDSN"}  # its French name, without accents
+    else:
+        assert found("national security") == {"SGDSN"}  # the English name, shown as the fallback
+    assert nccn.name_fr in (None, "")  # the fallback really is at work
 
 
 @time_machine.travel(NOW, tick=False)

@@ -27,6 +27,7 @@ class Command(BaseCommand):
             created.update(knowledge_demo.load())
             created.update(logistics_demo.load())
             logins = self._accounts()
+            role_logins = self._role_accounts()
 
         totals = {
             "countries": Country.objects.count(),
@@ -49,11 +50,12 @@ class Command(BaseCommand):
         for label, email, password in logins:
             shown = password or "unchanged since the demo was first loaded (set DEMO_PASSWORD and rerun to choose one)"
             self.stdout.write(f"  {label:<12} {email}   password: {shown}")
+        self._print_role_accounts(role_logins)
 
-    def _accounts(self):
+    def _accounts(self, wanted_logins=None):
         wanted = os.environ.get("DEMO_PASSWORD", "")
         logins = []
-        for label, email, staff in (
+        for label, email, staff in wanted_logins or (
             ("secretariat", members_demo.SECRETARIAT_LOGIN, True),
             ("director", members_demo.DIRECTOR_LOGIN, False),
         ):
@@ -70,3 +72,16 @@ class Command(BaseCommand):
                 user.save(update_fields=["password"])
             logins.append((label, email, password))
         return logins
+
+    # --- One account per role (members.demo.ROLE_LOGINS) ---
+
+    def _role_accounts(self):
+        """The accounts of ``members_demo.ROLE_LOGINS``, opened like the two above (same password rule)."""
+        return self._accounts(members_demo.ROLE_LOGINS)
+
+    def _print_role_accounts(self, logins):
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("One account per role (the README says what each sees):"))
+        for label, email, password in logins:
+            shown = password or "unchanged since the demo was first loaded"
+            self.stdout.write(f"  {label:<28} {email}   password: {shown}")

@@ -49,7 +49,9 @@ def test_each_invitee_reads_the_invitation_in_their_language_with_assistants_in_
         "nl": factories.director(factories.country("NL"), first_name="Cees", preferred_language="nl"),
         "en": factories.director(factories.country("IE"), first_name="Dara"),  # no preference: English
     }
-    assistant = factories.person(people["fr"].organisation, first_name="Chloé", email="assistant@crisis.fr")
+    assistant = factories.person(
+        people["fr"].organisation, first_name="Chloé", email="assistant@crisis.fr", preferred_language="fr"
+    )
     factories.mandate(assistant, role=Role.ASSISTANT)
     invitations = {lang: factories.invitation(meeting, p) for lang, p in people.items()}
 
@@ -68,7 +70,9 @@ def test_each_invitee_reads_the_invitation_in_their_language_with_assistants_in_
         if language != "en":
             assert subject != f"Invitation: {title}, {days[language]}", f"{language}: the subject is not translated"
             assert greeting != f"Dear {person.full_name},", f"{language}: the body is not translated"
-        assert message["Subject"] == subject
+        # A subject that is one long encoded word is folded onto the header's next line (Django's compat32 MIME):
+        # the parser keeps the fold's space, which readers drop.
+        assert message["Subject"].lstrip() == subject
         assert message["Content-Language"] == language
         assert OutgoingMessage.objects.get(to=person.email).language == language
         text, html = text_of(message), html_of(message)
