@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ["fr", "nl", "de"]
-SOURCES = ["manage.py", "network", "members", "meetings", "knowledge", "outbox", "portal", "templates", "locale"]
+SOURCES = ["manage.py", "network", "members", "meetings", "knowledge", "logistics", "outbox", "portal", "templates", "locale"]
 
 
 def _untranslated(po: polib.POFile) -> list[str]:
