@@ -71,7 +71,11 @@ NEW_MIGRATIONS = {
     ("meetings", "0009_outbox_moves_out"),
     ("outbox", "0001_initial"),
     ("outbox", "0002_content_types"),
+    ("outbox", "0003_message_kinds_of_logistics"),
+    ("logistics", "0001_initial"),
 }
+# Tables that migrating is expected to add: the apps created since that commit.
+NEW_TABLE_PREFIXES = ("logistics_",)
 
 
 def _checkout_before(target: Path) -> Path:
@@ -252,7 +256,7 @@ def test_a_database_of_the_old_layout_with_the_demo_migrates_with_every_row_kept
         search_index = cursor.fetchall()
     conn.close()
 
-    assert tables_after == tables_before
+    assert [t for t in tables_after if not t.startswith(NEW_TABLE_PREFIXES)] == tables_before
     assert migrations_after - migrations_before == NEW_MIGRATIONS
     # Every migrate resets the Secretariat group to its fixed list (members.services.SECRETARIAT_PERMISSIONS).
     assert counts_after == {
