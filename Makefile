@@ -41,7 +41,7 @@ messages: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/bandit -q -c pyproject.toml -r members meetings knowledge decisions alerts questionnaires portal outbox network
+	$(VENV)/bin/bandit -q -c pyproject.toml -r members meetings knowledge decisions alerts questionnaires logistics portal outbox network
 
 # Every benchmark (search, sending the invitations, pages under load, query budgets) with a summary against the
 # targets; needs PostgreSQL and Redis on 127.0.0.1 and runs for a while. Results: bench/results/*.json;

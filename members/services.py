@@ -280,6 +280,14 @@ SECRETARIAT_PERMISSIONS: dict[str, tuple[str, ...]] = {
     "decisions.writtenprocedure": ("change", "view"),
     "decisions.proposal": ("view",),
     "decisions.reservation": ("view",),
+    # Logistics: date polls, registrations, badges and check-in
+    "logistics.datepoll": ("add", "change", "view"),
+    "logistics.pollslot": ("add", "change", "view"),
+    "logistics.pollanswer": ("view",),
+    "logistics.meetinglogistics": ("add", "change", "view"),
+    "logistics.registration": ("change", "view"),
+    "logistics.delegate": ("add", "change", "view"),
+    "logistics.badge": ("change", "view"),
     # The outbox: read, and send failed messages again
     "outbox.outgoingmessage": ("view",),
 }

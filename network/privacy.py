@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from decisions.models import ProcedureAnswer, Proposal, Reservation
 from knowledge.models import LessonComment, LessonLearned
+from logistics.models import Registration
+from logistics.registration import registration_export
 from meetings.models import Attendance, Invitation
 from members.models import Person
 from members.services import deactivate_person
@@ -71,6 +73,11 @@ def export_person(person: Person) -> dict:
         "attendance": [
             {"meeting": str(a.meeting.title), "presence": a.presence}
             for a in Attendance.objects.filter(person=person).select_related("meeting")
+        ],
+        # Logistics answers, dietary and accessibility needs included while kept (deleted after the meeting).
+        "registrations": [
+            registration_export(r)
+            for r in Registration.objects.filter(invitation__person=person).select_related("invitation__meeting")
         ],
         "lessons": [
             {"title": str(lesson.title), "status": lesson.status}

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "alerts",
     "questionnaires",
     "decisions",
+    "logistics",
     "portal",
     "outbox",
 ]
@@ -164,6 +165,7 @@ CELERY_BEAT_SCHEDULE = {
     "send-due-reminders": {"task": "network.tasks.send_due_reminders", "schedule": 5 * 60},
     "purge-outbox": {"task": "network.tasks.purge_outbox", "schedule": 24 * 3600},
     "written-procedures": {"task": "network.tasks.run_written_procedures", "schedule": 60},
+    "erase-logistics-needs": {"task": "network.tasks.erase_logistics_needs", "schedule": 24 * 3600},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -205,6 +207,8 @@ OUTBOX_STALE_SECONDS = env.int("OUTBOX_STALE_SECONDS", default=300)
 # Urgent messages (alerts) left queued or in flight this long are handed over again by the sweeper.
 OUTBOX_URGENT_STALE_SECONDS = 30
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=365)
+# Special-category data: dietary and accessibility needs are deleted this many days after the meeting (daily job).
+LOGISTICS_RETENTION_DAYS = env.int("LOGISTICS_RETENTION_DAYS", default=30)
 MAIL_MESSAGE_ID_DOMAIN = (urlsplit(SITE_URL).hostname or "dg-network.local").strip("[]")
 EMAIL_SUBJECT_PREFIX = "[DG Network] "
 MAIL_DIR = Path(env.str("MAIL_DIR", default=str(VAR_DIR / "mail")))

@@ -8,6 +8,7 @@ from celery import shared_task
 from alerts import services as alerts
 from decisions import services as decisions
 from knowledge import services as knowledge
+from logistics import registration as logistics
 from meetings import delivery as meetings_mail
 from outbox import services as outbox
 from questionnaires import services as questionnaires
@@ -54,6 +55,12 @@ def run_written_procedures() -> dict:
 @shared_task(ignore_result=True)
 def purge_outbox() -> int:
     return outbox.purge_bodies()
+
+
+@shared_task(ignore_result=True)
+def erase_logistics_needs() -> int:
+    """Daily: dietary and accessibility needs deleted ``LOGISTICS_RETENTION_DAYS`` after their meeting."""
+    return logistics.erase_sensitive()
 
 
 # The names these jobs had before the outbox left ``meetings``: a job published under them just before a deploy still

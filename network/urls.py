@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("alerts.urls")),
     path("", include("decisions.urls")),
+    path("", include("logistics.urls")),
     path("", include("portal.urls")),
 ]
 

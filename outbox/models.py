@@ -21,6 +21,8 @@ class MessageKind(models.TextChoices):
     ACCOUNT = "account", _("Account")
     ALERT = "alert", _("Alert")
     PROCEDURE = "procedure", _("Written procedure")
+    POLL_REMINDER = "poll_reminder", _("Reminder to answer a date poll")
+    SAVE_THE_DATE = "save_the_date", _("Save the date")
 
 
 class MessageStatus(models.TextChoices):

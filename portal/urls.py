@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import alert_views, questionnaire_views
+from . import alert_views, logistics_views, questionnaire_views
 from . import decisions_views as decisions
 from . import knowledge_views as portal_views
 from . import views as portal
@@ -44,4 +44,8 @@ urlpatterns = [
     path("drafts/<int:pk>/rev/<int:number>/", decisions.revision, name="revision"),
     path("drafts/<int:pk>/compare/", decisions.compare, name="compare"),
     path("written-procedures/<int:pk>/", decisions.procedure, name="procedure"),
+    path("polls/", logistics_views.poll_list, name="polls"),
+    path("polls/<int:pk>/", logistics_views.poll, name="poll"),
+    path("meetings/<int:pk>/registration/", logistics_views.register, name="registration"),
+    path("meetings/<int:pk>/check-in/", logistics_views.check_in_online, name="check_in"),
 ]

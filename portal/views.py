@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from knowledge import services as knowledge
 from knowledge import visibility
+from logistics import registration
 from meetings import calendar, services, times
 from meetings.delivery import when
 from meetings.enums import Answer, MeetingStatus
@@ -193,8 +194,12 @@ def answer(request, pk):
         return redirect("portal:meeting", pk=meeting.pk)
     if request.method == "POST":
         form = AnswerForm(request.POST, invitation=invitation)
-        if form.is_valid() and form.save(by=request.user) is not None:
+        saved = form.save(by=request.user) if form.is_valid() else None
+        if saved is not None:
             messages.success(request, _("Your answer is registered; a confirmation is on its way by email."))
+            saved.meeting = meeting
+            if registration.asks_registration(saved):  # accepted in person: the logistics come next
+                return redirect("portal:registration", pk=meeting.pk)
             return redirect("portal:meeting", pk=meeting.pk)
     else:
         choice = request.GET.get("choice")

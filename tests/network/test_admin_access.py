@@ -100,6 +100,7 @@ def world(db):
         Questionnaire: questionnaire,
         CountryAnswer: CountryAnswer.objects.create(questionnaire=questionnaire, country=director.organisation.country),
         **_decisions(director),
+        **_logistics_rows(held, invitation),
     }
     return {
         "objects": objects,
@@ -126,6 +127,19 @@ def _decisions(director) -> dict:
         revision, deadline=datetime.datetime(2099, 1, 1, 17, tzinfo=factories.BRUSSELS)
     )
     return {Draft: draft, Proposal: proposal, Reservation: reservation, WrittenProcedure: procedure}
+
+
+def _logistics_rows(held, invitation) -> dict:
+    from logistics.models import Badge, DatePoll, MeetingLogistics, Registration
+
+    poll = DatePoll.objects.create(title_en="Next meeting")
+    poll.slots.create(starts_at=datetime.datetime(2027, 4, 28, 10, tzinfo=factories.BRUSSELS))
+    return {
+        DatePoll: poll,
+        MeetingLogistics: MeetingLogistics.objects.create(meeting=held, fields=["hotel"]),
+        Registration: Registration.objects.create(invitation=invitation, hotel=True, nights=1),
+        Badge: Badge.objects.create(meeting=held, invitation=invitation, code="ABCD2345", name="A Director"),
+    }
 
 
 # --- Every admin URL, read from admin.site --------------------------------------------------------------------------
@@ -404,6 +418,41 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "members_presidency_history": (200, 200),
     "members_presidency_object": (302, 302),
     "members_presidency_simple_history": (200, 200),
+    # Logistics: date polls, registrations, badges, check-in (nothing is deleted)
+    "app_list:logistics": (200, 200),
+    "logistics_badge_add": (403, 403),
+    "logistics_badge_change": (200, 200),
+    "logistics_badge_changelist": (200, 200),
+    "logistics_badge_delete": (403, 403),
+    "logistics_badge_history": (200, 200),
+    "logistics_badge_object": (302, 302),
+    "logistics_datepoll_add": (200, 200),
+    "logistics_datepoll_change": (200, 200),
+    "logistics_datepoll_changelist": (200, 200),
+    "logistics_datepoll_choose": (405, 405),
+    "logistics_datepoll_delete": (403, 403),
+    "logistics_datepoll_grid": (200, 200),
+    "logistics_datepoll_history": (200, 200),
+    "logistics_datepoll_object": (302, 302),
+    "logistics_datepoll_remind": (405, 405),
+    "logistics_meetinglogistics_add": (200, 200),
+    "logistics_meetinglogistics_badges": (200, 200),
+    "logistics_meetinglogistics_cards": (200, 200),
+    "logistics_meetinglogistics_change": (200, 200),
+    "logistics_meetinglogistics_changelist": (200, 200),
+    "logistics_meetinglogistics_checkin": (200, 200),
+    "logistics_meetinglogistics_delete": (403, 403),
+    "logistics_meetinglogistics_history": (200, 200),
+    "logistics_meetinglogistics_issue": (405, 405),
+    "logistics_meetinglogistics_list": (200, 200),
+    "logistics_meetinglogistics_object": (302, 302),
+    "logistics_meetinglogistics_rollcall": (200, 200),
+    "logistics_registration_add": (403, 403),
+    "logistics_registration_change": (200, 200),
+    "logistics_registration_changelist": (200, 200),
+    "logistics_registration_delete": (403, 403),
+    "logistics_registration_history": (200, 200),
+    "logistics_registration_object": (302, 302),
     # Accounts and privileges: the site administrator's only
     "account_emailaddress_add": (200, 403),
     "account_emailaddress_change": (200, 403),
@@ -689,6 +738,23 @@ SECRETARIAT_PERMISSIONS = [
     "knowledge.view_minutes",
     "knowledge.view_newsitem",
     "knowledge.view_position",
+    "logistics.add_datepoll",
+    "logistics.add_delegate",
+    "logistics.add_meetinglogistics",
+    "logistics.add_pollslot",
+    "logistics.change_badge",
+    "logistics.change_datepoll",
+    "logistics.change_delegate",
+    "logistics.change_meetinglogistics",
+    "logistics.change_pollslot",
+    "logistics.change_registration",
+    "logistics.view_badge",
+    "logistics.view_datepoll",
+    "logistics.view_delegate",
+    "logistics.view_meetinglogistics",
+    "logistics.view_pollanswer",
+    "logistics.view_pollslot",
+    "logistics.view_registration",
     "meetings.add_agendaitem",
     "meetings.add_attendance",
     "meetings.add_crisis",

@@ -297,7 +297,17 @@ def _paragraph_text_is_escaped(node: ast.expr) -> bool:
 def test_every_paragraph_in_the_code_gets_its_text_through_pdf_text():
     sources = [
         path
-        for folder in ("members", "meetings", "knowledge", "portal", "network")
+        for folder in (
+            "members",
+            "meetings",
+            "knowledge",
+            "logistics",
+            "decisions",
+            "alerts",
+            "questionnaires",
+            "portal",
+            "network",
+        )
         for path in (ROOT / folder).rglob("*.py")
         if "migrations" not in path.parts
     ]

@@ -270,6 +270,7 @@ def network():
     factories.sent_invitation(upcoming, director, answer="accepted", mode="in_person")
     factories.sent_invitation(upcoming, deputy)
     factories.sent_invitation(upcoming, observer, capacity=Capacity.OBSERVER)
+    _logistics(upcoming, [france, germany])
     factories.meeting(
         title_en="Autumn meeting (draft)", starts_at=datetime.datetime(2027, 10, 7, 9, 30, tzinfo=factories.BRUSSELS)
     )
@@ -324,6 +325,18 @@ def _drafts(meeting, director):
     decisions.open_procedure(
         terms.revisions.get(), deadline=timezone.now() + datetime.timedelta(days=7), countries=[director.country]
     )
+
+
+def _logistics(upcoming, countries) -> None:
+    """A date poll asking ``countries`` and the upcoming meeting's registration (all questions)."""
+    from logistics.enums import LogisticsField
+    from logistics.models import DatePoll, MeetingLogistics
+
+    poll = DatePoll.objects.create(title_en="Next meeting")
+    poll.countries.set(countries)
+    poll.slots.create(starts_at=datetime.datetime(2027, 9, 14, 10, 0, tzinfo=factories.BRUSSELS))
+    poll.slots.create(starts_at=datetime.datetime(2027, 9, 15, 10, 0, tzinfo=factories.BRUSSELS))
+    MeetingLogistics.objects.create(meeting=upcoming, fields=list(LogisticsField.values))
 
 
 LANGUAGE = {"director-general": "fr", "deputy": "de", "former member": "nl"}

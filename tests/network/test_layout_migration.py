@@ -80,10 +80,12 @@ NEW_MIGRATIONS = {
     ("alerts", "0001_initial"),
     ("questionnaires", "0001_initial"),
     ("decisions", "0001_initial"),
+    ("outbox", "0005_message_kinds_of_logistics"),
+    ("logistics", "0001_initial"),
 }
 # Apps born after the layout change: their tables, content types and permissions are new, not carried over; and the
 # new models of the apps that were there (a country's position on a conclusion).
-NEW_APPS = ("alerts", "questionnaires", "decisions")
+NEW_APPS = ("alerts", "questionnaires", "decisions", "logistics")
 NEW_MODELS_OF_OLD_APPS = {"knowledge_position": ("knowledge", "position")}
 
 

@@ -14,7 +14,21 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = ["fr", "nl", "de"]
-SOURCES = ["manage.py", "network", "members", "meetings", "knowledge", "outbox", "portal", "templates", "locale"]
+SOURCES = [
+    "manage.py",
+    "network",
+    "members",
+    "meetings",
+    "knowledge",
+    "logistics",
+    "decisions",
+    "alerts",
+    "questionnaires",
+    "outbox",
+    "portal",
+    "templates",
+    "locale",
+]
 
 
 def _untranslated(po: polib.POFile) -> list[str]:

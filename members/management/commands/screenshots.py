@@ -327,6 +327,7 @@ def take_secretariat_pages(browser, shots: Shots, base: str, password: str, totp
             shots.take(page, "admin-procedure-board", base + board_link.first.get_attribute("href"))
         else:
             shots.problems.append("admin-procedure-board: no written procedure in the admin")
+        take_logistics_pages(page, shots, base)
     finally:
         page.context.close()
 
@@ -340,6 +341,32 @@ def take_linked(page, shots: Shots, base: str, name: str, listing: str, selector
         shots.take(page, name, base + link.first.get_attribute("href"))
     else:
         shots.problems.append(f"{name}: {listing} links to nothing to photograph")
+
+
+def take_logistics_pages(page, shots: Shots, base: str) -> None:
+    """The date poll's grid (portal) and the first page of a badge sheet (a PDF, drawn as a PNG)."""
+    page.goto(base + "/polls/")
+    poll = page.locator("main a[href^='/polls/']")
+    if poll.count():
+        shots.take(page, "poll-grid", base + poll.first.get_attribute("href"))
+    else:
+        shots.problems.append("poll-grid: the demo holds no date poll")
+    page.goto(base + "/admin/logistics/meetinglogistics/")
+    row = page.locator("#result_list a[href*='/admin/logistics/meetinglogistics/']")
+    if not row.count():
+        shots.problems.append("badges: the demo holds no meeting logistics")
+        return
+    href = row.first.get_attribute("href").split("/change/")[0]
+    response = page.request.get(base + href + "/badges.pdf")
+    if not response.ok:
+        shots.problems.append(f"badges: {href}/badges.pdf answered {response.status}")
+        return
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(response.body())
+    path = shots.output / "badges.png"
+    pdf[0].render(scale=1.5).to_pil().save(path)
+    shots.written.append(path)
 
 
 def take_with_demo_server(shots: Shots, tmp: Path, stdout) -> None:

@@ -13,6 +13,7 @@ from decisions import demo as decisions_demo
 from decisions.models import Draft
 from knowledge import demo as knowledge_demo
 from knowledge.models import Action, Conclusion, LessonLearned, NewsItem
+from logistics import demo as logistics_demo
 from meetings import demo as meetings_demo
 from meetings.models import Invitation, Meeting
 from members import demo as members_demo
@@ -31,6 +32,7 @@ class Command(BaseCommand):
             created.update(meetings_demo.load())
             created.update(knowledge_demo.load())
             created.update(decisions_demo.load())
+            created.update(logistics_demo.load())
             logins = self._accounts()
             role_logins = self._role_accounts()
             created.update(alerts_demo.load())

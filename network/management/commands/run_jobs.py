@@ -1,12 +1,14 @@
 """The embedded default's scheduler: without Redis there is no Celery worker or beat, so this loop closes written
-procedures at their deadline, escalates unacknowledged alerts, sends due reminders and delivers queued mail (retrying
-temporary failures) in its own process."""
+procedures at their deadline, escalates unacknowledged alerts, sends due reminders, erases registrations' dietary
+and accessibility needs when their time is up and delivers queued mail (retrying temporary failures) in its own
+process."""
 
 import time
 
 from django.core.management.base import BaseCommand
 
 from alerts.services import escalate
+from logistics.registration import erase_sensitive
 from network.tasks import send_reminders, written_procedures
 from outbox.worker import deliver_due
 
@@ -25,6 +27,7 @@ class Command(BaseCommand):
             procedures = written_procedures()
             reminders = send_reminders() + procedures["reminders"]
             sent = deliver_due()
+            erase_sensitive()  # cheap when nothing is due; the daily job's part
             if reminders or sent or once:
                 self.stdout.write(
                     f"{procedures['closed']} written procedures closed, {reminders} reminders queued, "

@@ -1,0 +1,209 @@
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from logistics import badges, checkin
+from logistics.models import Badge
+from meetings import exports
+from meetings.enums import Answer, Presence
+from meetings.models import Attendance
+from tests import factories
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def _badge(world) -> Badge:
+    badges.issue_badges(world["meeting"])
+    return Badge.objects.get(invitation=world["in_person"], delegate=None)
+
+
+def test_typed_code_checks_in_and_fills_the_register(brussels):
+    badge = _badge(brussels)
+    typed = f"{badge.code[:4].lower()}-{badge.code[4:].lower()}"
+
+    done = checkin.check_in(brussels["meeting"], typed, now=at(9, 0))
+
+    assert done.attendance.presence == Presence.IN_PERSON
+    assert done.attendance.invitation == brussels["in_person"]
+    badge.refresh_from_db()
+    assert badge.checked_in_at == at(9, 0)
+    rows = exports.attendance_rows(brussels["meeting"])
+    assert rows[1][2:4] == ["Anne Peeters", "Present in person"]
+
+
+def test_qr_token_checks_in(brussels):
+    badge = _badge(brussels)
+
+    checkin.check_in(brussels["meeting"], badges.token_for(badge), now=at(8, 30))
+
+    assert Attendance.objects.get(person=brussels["be"]).presence == Presence.IN_PERSON
+
+
+def test_repeated_scan_is_refused_and_the_register_changes_once(brussels):
+    badge = _badge(brussels)
+    checkin.check_in(brussels["meeting"], badge.code, now=at(9, 0))
+    before = Attendance.objects.get(person=brussels["be"]).recorded_at
+
+    with pytest.raises(ValidationError) as refused:
+        checkin.check_in(brussels["meeting"], badge.code, now=at(9, 5))
+
+    assert refused.value.code == "already"
+    assert "already checked in at 09:00" in refused.value.messages[0]
+    assert Attendance.objects.filter(meeting=brussels["meeting"]).count() == 1
+    assert Attendance.objects.get(person=brussels["be"]).recorded_at == before
+    badge.refresh_from_db()
+    assert badge.checked_in_at == at(9, 0)
+
+
+def test_code_of_another_meeting_is_refused(brussels):
+    other = factories.meeting(title_en="Autumn meeting", starts_at=at(9, 30, day=29))
+    badge = _badge(brussels)
+
+    with pytest.raises(ValidationError) as refused:
+        checkin.check_in(other, badge.code, now=at(9, 0, day=29))
+
+    assert refused.value.code == "other_meeting"
+    assert "Spring meeting" in refused.value.messages[0]
+    with pytest.raises(ValidationError) as refused:
+        checkin.check_in(other, badges.token_for(badge), now=at(9, 0, day=29))
+    assert refused.value.code == "other_meeting"
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize(("now", "code"), [(at(8, 29), "not_yet"), (at(16, 31), "over")])
+def test_code_outside_the_window_is_refused(brussels, now, code):
+    badge = _badge(brussels)
+
+    with pytest.raises(ValidationError) as refused:
+        checkin.check_in(brussels["meeting"], badge.code, now=now)
+
+    assert refused.value.code == code
+    assert not Attendance.objects.exists()
+    badge.refresh_from_db()
+    assert badge.checked_in_at is None
+
+
+def test_window_opens_an_hour_before_the_start(brussels):
+    assert checkin.window(brussels["meeting"]) == (at(8, 30), at(16, 30))
+
+
+def test_unknown_and_forged_codes_are_refused(brussels):
+    _badge(brussels)
+    for scanned in ("ZZZZZZZZ", "eyJtIjoxLCJjIjoiQUJDRCJ9:forged:sig"):
+        with pytest.raises(ValidationError) as refused:
+            checkin.check_in(brussels["meeting"], scanned, now=at(9, 0))
+        assert refused.value.code == "unknown"
+
+
+def test_online_check_in_records_present_online_once(brussels):
+    invitation = brussels["online"]
+
+    checkin.check_in_online(invitation, now=at(9, 40))
+    with pytest.raises(ValidationError) as refused:
+        checkin.check_in_online(invitation, now=at(9, 45))
+
+    assert refused.value.code == "already"
+    assert Attendance.objects.get(person=brussels["fr"]).presence == Presence.ONLINE
+
+
+def test_online_check_in_is_for_online_invitees(brussels):
+    with pytest.raises(ValidationError) as refused:
+        checkin.check_in_online(brussels["in_person"], now=at(9, 40))
+    assert refused.value.code == "not_online"
+
+
+def test_roll_call_records_every_member_invitee_of_the_country(brussels):
+    deputy = factories.person(brussels["be"].organisation)
+    factories.sent_invitation(brussels["meeting"], deputy, answer=Answer.PENDING)
+    country = brussels["be"].organisation.country
+
+    with time_machine.travel(at(10, 0), tick=False):
+        count = checkin.roll_call(brussels["meeting"], country, Presence.ONLINE)
+        rows = checkin.roll_call_rows(brussels["meeting"])
+
+    assert count == 2
+    assert set(Attendance.objects.values_list("person_id", "presence")) == {
+        (brussels["be"].pk, Presence.ONLINE),
+        (deputy.pk, Presence.ONLINE),
+    }
+    assert [(r["country"].code, r["presence"]) for r in rows] == [("BE", Presence.ONLINE), ("FR", "")]
+
+
+def test_walk_in_joins_the_register_without_invitation(brussels):
+    guest = factories.person(brussels["be"].organisation, first_name="Tom", last_name="Walker")
+
+    checkin.add_walk_in(brussels["meeting"], guest)
+
+    row = Attendance.objects.get(person=guest)
+    assert (row.invitation, row.presence, row.note) == (None, Presence.IN_PERSON, "walk-in")
+    with pytest.raises(ValidationError):
+        checkin.add_walk_in(brussels["meeting"], brussels["be"])
+
+
+def test_admin_check_in_page_takes_a_typed_code(brussels, staff_client, staff):
+    from logistics.models import MeetingLogistics
+
+    logistics = MeetingLogistics.objects.create(meeting=brussels["meeting"])
+    badge = _badge(brussels)
+    url = reverse("admin:logistics_meetinglogistics_checkin", args=[logistics.pk])
+
+    with time_machine.travel(at(9, 0), tick=False):
+        staff_client.force_login(staff)  # a session of that day
+        first = staff_client.post(url, {"code": badge.code}, follow=True)
+        again = staff_client.post(url, {"code": badge.code})
+
+    assert "Welcome, Anne Peeters: checked in." in first.content.decode()
+    assert again.status_code == 400
+    assert "already checked in" in again.content.decode()
+    assert Attendance.objects.filter(person=brussels["be"], presence=Presence.IN_PERSON).count() == 1
+
+
+def test_roll_call_page_records_a_country(brussels, staff_client, staff):
+    from logistics.models import MeetingLogistics
+
+    logistics = MeetingLogistics.objects.create(meeting=brussels["meeting"])
+    url = reverse("admin:logistics_meetinglogistics_rollcall", args=[logistics.pk])
+    country = brussels["fr"].organisation.country
+
+    with time_machine.travel(at(10, 0), tick=False):
+        staff_client.force_login(staff)
+        response = staff_client.post(url, {"country": country.pk, "presence": Presence.ABSENT})
+
+    assert response.status_code == 302
+    assert Attendance.objects.get(person=brussels["fr"]).presence == Presence.ABSENT
+
+
+def test_check_in_page_alone_may_use_the_camera(brussels, staff_client):
+    from logistics.models import MeetingLogistics
+
+    logistics = MeetingLogistics.objects.create(meeting=brussels["meeting"])
+
+    page = staff_client.get(reverse("admin:logistics_meetinglogistics_checkin", args=[logistics.pk]))
+    other = staff_client.get(reverse("admin:logistics_meetinglogistics_rollcall", args=[logistics.pk]))
+
+    assert "camera=(self)" in page["Permissions-Policy"]
+    assert "microphone=()" in page["Permissions-Policy"]
+    assert "camera=()" in other["Permissions-Policy"]
+    assert 'id="scan-button"' in page.content.decode()
+
+
+def test_portal_offers_online_check_in_during_the_window_only(brussels, client):
+    from members.services import open_account
+
+    meeting_url = reverse("portal:meeting", args=[brussels["meeting"].pk])
+    check_in_url = reverse("portal:check_in", args=[brussels["meeting"].pk])
+    with time_machine.travel(at(7, 0), tick=False):
+        client.force_login(open_account(brussels["fr"]))
+        assert check_in_url not in client.get(meeting_url).content.decode()
+    with time_machine.travel(at(9, 40), tick=False):
+        client.force_login(open_account(brussels["fr"]))
+        assert check_in_url in client.get(meeting_url).content.decode()
+        assert client.post(check_in_url).status_code == 302
+        client.force_login(open_account(brussels["be"]))  # in person: checks in at the door
+        assert check_in_url not in client.get(meeting_url).content.decode()
+        client.post(check_in_url)
+
+    assert list(Attendance.objects.values_list("person_id", "presence")) == [(brussels["fr"].pk, Presence.ONLINE)]
