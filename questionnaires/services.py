@@ -14,7 +14,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -33,9 +32,6 @@ from outbox.services import new_message, store
 
 from .enums import AnswerStatus, QuestionKind, QuestionnaireStatus, ResultsVisibility
 from .models import AnswerFile, AnswerVersion, CountryAnswer, Question, Questionnaire
-
-LINK_SALT = "questionnaires.answer-link"
-
 
 # --- Who is asked, who may answer -----------------------------------------------------------------------------------
 
@@ -64,10 +60,11 @@ def country_of(person: Person | None) -> Country | None:
 
 
 def answer_url(questionnaire: Questionnaire, person: Person) -> str:
-    """The portal page to answer, signed for ``person`` (the signature only says who was invited; the page still
-    asks them to sign in)."""
-    token = signing.dumps({"q": questionnaire.pk, "p": person.pk}, salt=LINK_SALT, compress=False)
-    return settings.SITE_URL + reverse("portal:questionnaire_answer", args=[questionnaire.pk]) + f"?invited={token}"
+    """The portal page where ``person``'s country answers ``questionnaire``: an absolute URL.
+
+    Deliberately not a one-click signed link (unlike an acknowledgement): an answer is a country's information, with
+    files, drafted by several people, so the page asks its reader to sign in; the sign-in brings them back here."""
+    return settings.SITE_URL + reverse("portal:questionnaire_answer", args=[questionnaire.pk])
 
 
 def _mail(questionnaire: Questionnaire, person: Person, *, key: str, reminder: bool):
