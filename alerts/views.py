@@ -6,34 +6,23 @@ cannot acknowledge for anyone. A tampered or foreign link, or an alert already c
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.shortcuts import render
-from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from members.services import language_of
+from network.lib.pages import link_language, render_in
 
 from . import links, services
 from .enums import AlertStatus
 
 
 def _language(request, recipient) -> str:
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen in dict(settings.LANGUAGES):
-        return chosen
-    if recipient is not None and recipient.person is not None:
-        return language_of(recipient.person)
-    if recipient is not None:
-        return recipient.target.alert.language
-    return translation.get_language()
-
-
-def _page(request, template: str, context: dict, *, language: str, status: int = 200):
-    with translation.override(language):
-        response = render(request, template, context, status=status)
-    response.headers["Content-Language"] = language
-    return response
+    """The recipient's language (a 24/7 mailbox reads the alert's) unless the visitor chose one."""
+    if recipient is None:
+        return link_language(request)
+    if recipient.person is not None:
+        return link_language(request, language_of(recipient.person))
+    return link_language(request, recipient.target.alert.language)
 
 
 @never_cache
@@ -42,7 +31,7 @@ def acknowledge(request, token):
     try:
         recipient = links.recipient_from(token)
     except links.LinkError as error:
-        return _page(
+        return render_in(
             request,
             "alerts/link_unusable.html",
             {"reason": error.reason},
@@ -54,16 +43,16 @@ def acknowledge(request, token):
     alert = target.alert
     context = {"alert": alert, "target": target, "recipient": recipient, "texts": services.texts_of(alert, language)}
     if alert.status != AlertStatus.SENT:
-        return _page(
+        return render_in(
             request, "alerts/link_unusable.html", {**context, "reason": "closed"}, language=language, status=410
         )
     if request.method == "POST":
         try:
             counted = services.acknowledge(target, by=services.acknowledger_name(recipient), via="link")
         except services.Closed:
-            return _page(
+            return render_in(
                 request, "alerts/link_unusable.html", {**context, "reason": "closed"}, language=language, status=410
             )
         target.refresh_from_db()
-        return _page(request, "alerts/acknowledged.html", {**context, "counted": counted}, language=language)
-    return _page(request, "alerts/acknowledge.html", context, language=language)
+        return render_in(request, "alerts/acknowledged.html", {**context, "counted": counted}, language=language)
+    return render_in(request, "alerts/acknowledge.html", context, language=language)

@@ -6,7 +6,6 @@ and link previews cannot answer for a country.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import translation
@@ -14,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from members.services import language_of
+from network.lib.pages import link_language, render_in
 
 from . import links, mail, services
 from .enums import AnswerChannel
@@ -23,10 +23,7 @@ STATUS = {"invalid": 400, "other_procedure": 400, "other_country": 400, "not_hol
 
 
 def _language(request, person) -> str:
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen in dict(settings.LANGUAGES):
-        return chosen
-    return language_of(person) if person is not None else translation.get_language()
+    return link_language(request, language_of(person) if person is not None else None)
 
 
 @never_cache
@@ -35,13 +32,13 @@ def answer(request, pk: int, token: str):
     try:
         holder = links.holder_from(pk, token)
     except links.LinkError as error:
-        language = _language(request, error.person)
-        with translation.override(language):
-            response = render(
-                request, "decisions/answer_unusable.html", {"reason": error.reason}, status=STATUS[error.reason]
-            )
-        response.headers["Content-Language"] = language
-        return response
+        return render_in(
+            request,
+            "decisions/answer_unusable.html",
+            {"reason": error.reason},
+            language=_language(request, error.person),
+            status=STATUS[error.reason],
+        )
     language = _language(request, holder.person)
     with translation.override(language):
         procedure = holder.procedure

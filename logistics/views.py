@@ -3,7 +3,6 @@ the grid and the form; only the POST (with CSRF) records an answer, so link prev
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import translation
@@ -12,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from members.services import language_of
+from network.lib.pages import link_language, render_in
 
 from . import polls
 from .forms import PollAnswerForm
@@ -20,18 +20,14 @@ from .forms import PollAnswerForm
 @never_cache
 @require_http_methods(["GET", "POST"])
 def poll_link(request, token):
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
     try:
         poll, person = polls.from_token(token)
     except ValidationError:
-        language = chosen if chosen in dict(settings.LANGUAGES) else translation.get_language()
+        language = link_language(request)
         with translation.override(language):
-            response = render(
-                request, "logistics/poll_unusable.html", {"reason": _("This link is not valid.")}, status=400
-            )
-        response.headers["Content-Language"] = language
-        return response
-    language = chosen if chosen in dict(settings.LANGUAGES) else language_of(person)
+            reason = _("This link is not valid.")
+        return render_in(request, "logistics/poll_unusable.html", {"reason": reason}, language=language, status=400)
+    language = link_language(request, language_of(person))
     zone = polls.zone_of(person)
     status = 200
     with translation.override(language):

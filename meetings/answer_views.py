@@ -6,11 +6,11 @@ so mail scanners and link previews cannot answer for anyone.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+
+from network.lib.pages import link_language, render_in
 
 from . import links
 from .delivery import language_of, when
@@ -20,20 +20,7 @@ from .services import modes_for, planned_agenda
 
 def _language(request, invitation) -> str:
     """The page speaks the invitee's language unless the visitor chose one."""
-    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-    if chosen in dict(settings.LANGUAGES):
-        return chosen
-    if invitation is not None:
-        return language_of(invitation.person)
-    return translation.get_language()
-
-
-def _page(request, template: str, context: dict, *, language: str, status: int = 200):
-    """Render in ``language`` and say so in ``Content-Language`` (the middleware would give the visitor's)."""
-    with translation.override(language):
-        response = render(request, template, context, status=status)
-    response.headers["Content-Language"] = language
-    return response
+    return link_language(request, language_of(invitation.person) if invitation is not None else None)
 
 
 @never_cache
@@ -43,7 +30,7 @@ def answer(request, token):
         invitation = links.invitation_from(token)
     except links.LinkError as error:
         # Nothing changes; the page says why, in the invitee's language when the link names an invitation.
-        return _page(
+        return render_in(
             request,
             "meetings/answer_unusable.html",
             {"reason": error.reason},
@@ -73,4 +60,4 @@ def answer(request, token):
             choice = request.GET.get("choice")
             form = AnswerForm(invitation=invitation, initial={"choice": choice} if choice else None)
             template, context, status = "meetings/answer.html", {**context, "form": form}, 200
-    return _page(request, template, context, language=language, status=status)
+    return render_in(request, template, context, language=language, status=status)
