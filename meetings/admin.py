@@ -24,7 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline, TranslationTabularInline
@@ -265,6 +265,13 @@ class ReminderRuleInline(admin.TabularInline):
 
     def get_extra(self, request, obj=None, **kwargs):
         return len(DEFAULT_REMINDERS) if obj is None else 0
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Each control of a table row is named by its column for assistive technology (the header is not a label).
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
+        return field
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
