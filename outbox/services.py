@@ -4,7 +4,7 @@ Celery task after commit and sent by Django's mail backend (``worker``).
 - ``store`` / ``store_single`` are called by the code that decides to send (the meetings' and the accounts' mail),
   inside its transaction. Each message has a unique key (such as ``invitation:42:0``), so the same message is never
   made twice. What the messages say is the caller's; the outbox knows no meeting and no person's preferences.
-- ``enqueue`` hands rows to Celery, one task per message (``tasks.send_message``), after the commit.
+- ``enqueue`` hands rows to Celery after the commit, a few to a task (``tasks.send_messages``).
 - ``sweep()`` runs periodically: it re-queues rows left in flight too long (a worker died) and hands over again rows
   that stayed queued too long (the broker was away, a task was lost). Duplicate tasks are harmless: only one claims.
 - ``purge_bodies()`` deletes old bodies (retention of personal data).
@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import MessageStatus, OutgoingMessage
-from .tasks import send_message
+from .tasks import MESSAGES_PER_TASK, send_messages
 
 log = logging.getLogger(__name__)
 
@@ -120,20 +120,25 @@ def handing_over_in_steps() -> Iterator[None]:
 
 
 def enqueue(ids: list[int]) -> int:
-    """Hand messages to Celery, one task each. If the broker cannot be reached the rows stay queued and the sweeper
-    hands them over later; nothing is lost. Returns how many were handed over."""
+    """Hand messages to Celery: consecutive runs of at most ``MESSAGES_PER_TASK`` ids, of about the same length, a task
+    each, all published through one producer (one broker connection). If the broker cannot be reached the rows stay
+    queued and the sweeper hands them over later; nothing is lost. Returns how many messages were handed over."""
     steps = _handover.get()
     if not ids or (steps is not None and steps["broker_down"]):
         return 0
-    for handed, message_id in enumerate(ids):
-        try:
-            send_message.apply_async((message_id,), retry=False)
-        except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
-            log.warning("Could not hand messages %s to Celery (%s); the sweeper will retry.", ids[handed:], error)
-            if steps is not None:
-                steps["broker_down"] = True
-            return handed
-    return len(ids)
+    tasks = -(-len(ids) // MESSAGES_PER_TASK)
+    runs = [ids[i * len(ids) // tasks : (i + 1) * len(ids) // tasks] for i in range(tasks)]
+    handed = 0
+    try:
+        with send_messages.app.producer_or_acquire() as producer:  # taken from the app's pool once, not once a task
+            for run in runs:
+                send_messages.apply_async((run,), retry=False, producer=producer)
+                handed += len(run)
+    except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
+        log.warning("Could not hand messages %s to Celery (%s); the sweeper will retry.", ids[handed:], error)
+        if steps is not None:
+            steps["broker_down"] = True
+    return handed
 
 
 def resend(message: OutgoingMessage) -> None:
