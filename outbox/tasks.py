@@ -28,7 +28,8 @@ def _connection():
     return _backend
 
 
-def _send_messages(task, message_ids: list[int]) -> None:
+def _send_messages(task, message_ids: list[int], *, one: bool = False) -> None:
+    """Run by the tasks below; ``one``: the task takes a single id (its retry too)."""
     if task.request.is_eager:
         # Run eagerly (embedded default, tests): a connection per message, as the settings may change; a row due again
         # later is sent by the sweeper or the job runner (an eager retry would run at once, not later).
@@ -38,7 +39,9 @@ def _send_messages(task, message_ids: list[int]) -> None:
     if delays:
         # Only the rows that failed for a moment, once the last of them is due again (the rows stay queued with their
         # next attempt time, so the sweeper catches them too if this retry is lost).
-        raise task.retry(args=(sorted(delays),), countdown=max(delay.total_seconds() for delay in delays.values()))
+        failed = sorted(delays)
+        countdown = max(delay.total_seconds() for delay in delays.values())
+        raise task.retry(args=(failed[0],) if one else (failed,), countdown=countdown)
 
 
 TASK_OPTIONS = {"bind": True, "acks_late": True, "reject_on_worker_lost": True, "max_retries": None}
@@ -55,11 +58,11 @@ def send_messages(self, message_ids: list[int]) -> None:
 def send_message(self, message_id: int) -> None:
     """Send one outbox row: the task of releases before ``send_messages``; tasks published under it before a deploy
     still run. Remove in the release after next."""
-    _send_messages(self, [message_id])
+    _send_messages(self, [message_id], one=True)
 
 
 @shared_task(**TASK_OPTIONS, ignore_result=True, name="meetings.tasks.send_message")
 def send_message_by_old_name(self, message_id: int) -> None:
     """The task's name before the outbox left ``meetings``: tasks published under it before a deploy still run.
     Remove in the release after next."""
-    _send_messages(self, [message_id])
+    _send_messages(self, [message_id], one=True)
