@@ -10,8 +10,9 @@ of ``send_messages``'.
 The click is the real one: a signed-in secretariat account (Secretariat group, TOTP set up) posts the admin's "Send
 the invitations" form through Django's test client, in this process. The admin view runs the service that composes
 every message in its recipient's language and writes the outbox rows in batches, each handed to Redis as it
-commits, one task a message; a Celery worker (four processes, as in docker-compose) claims each row, builds it with
-Django's ``EmailMultiAlternatives``, sends it with Django's SMTP backend and records it. A round times how long the
+commits, a task for up to ten messages; a Celery worker (four processes, as in docker-compose) claims each row just
+before its send, builds it with Django's ``EmailMultiAlternatives``, sends it with Django's SMTP backend and records
+it. A round times how long the
 click takes to return, and how long from the click until the SMTP server has accepted the last message; then
 Django's ``send_messages`` sends the same messages (built from the outbox rows beforehand, serialised and sent by
 Django's SMTP backend over a single connection): the floor of what this app's code could do against this server.
@@ -461,9 +462,9 @@ def main() -> None:
     }
     for n in sizes:
         print_table(by_size[n])
-    print(f"  pipeline: the admin's click, outbox, Redis, Celery x{CONCURRENCY}, one task a message; click: until the")
-    print("  click's response; last: until the SMTP server accepted the last message; Django: send_messages over one")
-    print("  connection")
+    print(f"  pipeline: the admin's click, outbox, Redis, Celery x{CONCURRENCY}, up to ten messages a task; click:")
+    print("  until the click's response; last: until the SMTP server accepted the last message; Django: send_messages")
+    print("  over one connection")
     print_verdicts(result["verdicts"])
     write_result("delivery", result, load_before=load_before)
 

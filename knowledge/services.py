@@ -397,13 +397,29 @@ def dashboard_context(reader: Reader) -> dict:
     """The dashboard's knowledge blocks, each by ``visibility``'s rule: open actions the reader's side owns (all
     for staff without a person), the latest lessons out of draft, the latest conclusions."""
     # Only what the dashboard shows: an action's owner (an organisation is named with its country), not its meeting.
-    actions = visibility.own_actions(reader).open().select_related("owner_country", "owner_organisation__country")
+    # Each box loads the columns it shows (``only`` of a translated field loads it in every language: fallbacks work).
+    actions = (
+        visibility.own_actions(reader)
+        .open()
+        .select_related("owner_country", "owner_organisation__country")
+        .only(
+            "title",
+            "due_date",
+            "status",
+            "owner_secretariat",
+            "owner_country__name",
+            "owner_organisation__name",
+            "owner_organisation__acronym",
+            "owner_organisation__country__code",
+        )
+    )
     return {
         "open_actions": list(actions.order_by("due_date", "pk")[:8]),
         "latest_lessons": list(
             visibility.lessons(reader)
             .exclude(status=LessonStatus.DRAFT)
             .select_related("country")
+            .only("title", "original_language", "country__name")
             .order_by("-created_at")[:5]
         ),
         "latest_conclusions": list(visibility.conclusions(reader).order_by("-meeting__starts_at", "number")[:5]),

@@ -38,10 +38,14 @@ def deadline(meeting: Meeting, logistics: MeetingLogistics | None) -> datetime.d
     return meeting.starts_at
 
 
-def asks_registration(invitation: Invitation, logistics: MeetingLogistics | None = None) -> bool:
+_READ = object()  # "logistics not read yet", as opposed to "read: the meeting has none" (None)
+
+
+def asks_registration(invitation: Invitation, logistics: MeetingLogistics | None = _READ) -> bool:
     """Whether ``invitation`` has a registration to fill: standing, accepted in person, at a meeting whose
-    logistics ask at least one question. Reads ``invitation.meeting``."""
-    logistics = logistics if logistics is not None else logistics_of(invitation.meeting)
+    logistics ask at least one question. Reads ``invitation.meeting``, and its logistics unless ``logistics`` gives
+    them (``None``: the meeting has none)."""
+    logistics = logistics_of(invitation.meeting) if logistics is _READ else logistics
     return (
         logistics is not None
         and bool(logistics.fields)

@@ -4,7 +4,7 @@ Celery task after commit and sent by Django's mail backend (``worker``).
 - ``store`` / ``store_single`` are called by the code that decides to send (the meetings' and the accounts' mail),
   inside its transaction. Each message has a unique key (such as ``invitation:42:0``), so the same message is never
   made twice. What the messages say is the caller's; the outbox knows no meeting and no person's preferences.
-- ``enqueue`` hands rows to Celery, one task per message (``tasks.send_message``), after the commit.
+- ``enqueue`` hands rows to Celery after the commit, a few to a task (``tasks.send_messages``).
 - ``sweep()`` runs periodically: it re-queues rows left in flight too long (a worker died) and hands over again rows
   that stayed queued too long (the broker was away, a task was lost). Duplicate tasks are harmless: only one claims.
 - ``purge_bodies()`` deletes old bodies (retention of personal data).
@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .models import MessageStatus, OutgoingMessage
-from .tasks import send_message
+from .tasks import MESSAGES_PER_TASK, send_messages
 
 log = logging.getLogger(__name__)
 
@@ -123,26 +123,38 @@ def handing_over_in_steps() -> Iterator[None]:
         _handover.reset(token)
 
 
+def _runs(ids: list[int]) -> list[list[int]]:
+    """``ids`` cut into consecutive runs of at most ``MESSAGES_PER_TASK``, of about the same length."""
+    if not ids:
+        return []
+    tasks = -(-len(ids) // MESSAGES_PER_TASK)
+    return [ids[i * len(ids) // tasks : (i + 1) * len(ids) // tasks] for i in range(tasks)]
+
+
 def enqueue(ids: list[int], *, urgent=()) -> int:
-    """Hand messages to Celery, one task each; those of ``ids`` also in ``urgent`` first and with
-    ``OUTBOX_URGENT_PRIORITY`` (on Redis the workers take them before any message of the default priority,
+    """Hand messages to Celery: consecutive runs of at most ``MESSAGES_PER_TASK`` ids, a task each, all published
+    through one producer (one broker connection). Those of ``ids`` also in ``urgent`` go first, in tasks of their own
+    with ``OUTBOX_URGENT_PRIORITY`` (on Redis the workers take them before any task of the default priority,
     ``CELERY_TASK_DEFAULT_PRIORITY``). If the broker cannot be reached the rows stay queued and the sweeper hands
-    them over later; nothing is lost. Returns how many were handed over."""
+    them over later; nothing is lost. Returns how many messages were handed over."""
     steps = _handover.get()
     if not ids or (steps is not None and steps["broker_down"]):
         return 0
     urgent = set(urgent)
-    ids = sorted(ids, key=lambda pk: pk not in urgent)
-    for handed, message_id in enumerate(ids):
-        options = {"priority": settings.OUTBOX_URGENT_PRIORITY} if message_id in urgent else {}
-        try:
-            send_message.apply_async((message_id,), retry=False, **options)
-        except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
-            log.warning("Could not hand messages %s to Celery (%s); the sweeper will retry.", ids[handed:], error)
-            if steps is not None:
-                steps["broker_down"] = True
-            return handed
-    return len(ids)
+    batches = [(run, {"priority": settings.OUTBOX_URGENT_PRIORITY}) for run in _runs([i for i in ids if i in urgent])]
+    batches += [(run, {}) for run in _runs([i for i in ids if i not in urgent])]
+    handed = 0
+    try:
+        with send_messages.app.producer_or_acquire() as producer:  # taken from the app's pool once, not once a task
+            for run, options in batches:
+                send_messages.apply_async((run,), retry=False, producer=producer, **options)
+                handed += len(run)
+    except Exception as error:  # kombu's OperationalError, redis' ConnectionError, …: the broker is away
+        pending = [pk for run, _options in batches for pk in run][handed:]
+        log.warning("Could not hand messages %s to Celery (%s); the sweeper will retry.", pending, error)
+        if steps is not None:
+            steps["broker_down"] = True
+    return handed
 
 
 def resend(message: OutgoingMessage) -> None:
@@ -161,20 +173,29 @@ LEFT_IN_FLIGHT = "Left in flight (worker stopped?); re-queued."
 
 def sweep() -> dict[str, int]:
     """Re-queue rows in flight for more than ``OUTBOX_STALE_SECONDS`` (a worker died), then hand over every queued
-    row that has been due for that long (the broker was away, a task was lost). Returns the counts: ``stuck`` rows
-    re-queued, rows ``handed`` over, rows still ``waiting`` for the broker."""
+    row that has been due for that long (the broker was away, a task was lost); for urgent rows (alerts) the delay is
+    ``OUTBOX_URGENT_STALE_SECONDS`` and they are handed over first, with their priority. Returns the counts:
+    ``stuck`` rows re-queued, rows ``handed`` over, rows still ``waiting`` for the broker."""
     now = timezone.now()
     stale = now - datetime.timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
-    stuck = OutgoingMessage.objects.filter(status=MessageStatus.SENDING, sending_at__lt=stale).update(
+    urgent_stale = now - datetime.timedelta(seconds=settings.OUTBOX_URGENT_STALE_SECONDS)
+    in_flight = Q(urgent=False, sending_at__lt=stale) | Q(urgent=True, sending_at__lt=urgent_stale)
+    stuck = OutgoingMessage.objects.filter(in_flight, status=MessageStatus.SENDING).update(
         status=MessageStatus.QUEUED, sending_at=None, last_error=LEFT_IN_FLIGHT
     )
-    late = Q(next_attempt_at__isnull=True, created_at__lt=stale) | Q(next_attempt_at__lt=stale)
-    ids = list(
-        OutgoingMessage.objects.filter(late, status=MessageStatus.QUEUED)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:5000]
+
+    def late(before: datetime.datetime) -> Q:
+        return Q(next_attempt_at__isnull=True, created_at__lt=before) | Q(next_attempt_at__lt=before)
+
+    rows = list(
+        OutgoingMessage.objects.filter(
+            (Q(urgent=False) & late(stale)) | (Q(urgent=True) & late(urgent_stale)), status=MessageStatus.QUEUED
+        )
+        .order_by("-urgent", "pk")
+        .values_list("pk", "urgent")[:5000]
     )
-    handed = enqueue(ids)
+    ids = [pk for pk, _urgent in rows]
+    handed = enqueue(ids, urgent=[pk for pk, urgent in rows if urgent])
     return {"stuck": stuck, "handed": handed, "waiting": len(ids) - handed}
 
 

@@ -1,16 +1,20 @@
 """The worker's side of the outbox: build a row into Django's email, claim it, send it, record it.
 
-``deliver(message_id)`` is what the task ``tasks.send_message`` runs: it claims the row with a conditional UPDATE
-(only if still queued and due), sends it, and records it as sent; a temporary SMTP failure puts it back in the queue
-with a later attempt time; a permanent one, or a message that cannot be built, marks it failed with the error.
+``deliver_many(message_ids)`` is what the task ``tasks.send_messages`` runs, for a few rows of a sending: one after the
+other, it claims each row with a conditional UPDATE (only if still queued and due) just before sending it, sends it,
+and records it as sent; a temporary SMTP failure puts it back in the queue with a later attempt time; a permanent
+one, or a message that cannot be built, marks it failed with the error. A row's record and the next row's claim
+commit together.
 
 Delivery is at least once: a worker killed between the SMTP server's "accepted" and the "sent" record leaves that one
-message in flight, and it is sent again once the sweeper (``services.sweep``) re-queues it.
+message in flight (never more than one a process), and it is sent again once the sweeper (``services.sweep``)
+re-queues it.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import logging
 import smtplib
@@ -21,6 +25,7 @@ from email.mime.text import MIMEText
 import django
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -154,24 +159,62 @@ def _failed(message: OutgoingMessage, error: Exception) -> datetime.timedelta | 
     return None
 
 
-def deliver(message_id: int, *, connection=None) -> datetime.timedelta | None:
-    """Send one outbox row if it is still queued and due: claimed just before the send, recorded as sent just after.
-    ``connection``: a mail backend to send over (kept open by the caller), else one for this message. Returns the
-    delay before the next attempt after a temporary failure, else None (sent, failed for good, or nothing to do).
-    A message that cannot be built (a header Django refuses, no text) is failed with the reason."""
-    message = claim(message_id)
-    if message is None:
-        return None
-    try:
-        sent = _send(build_email(message), connection)
-        if not sent:
-            raise ValueError("The message has no recipient.")
-    except Exception as error:  # whatever the reason, it is this message's: recorded on its row
+def _record(message: OutgoingMessage, error: Exception | None) -> datetime.timedelta | None:
+    """Record how the send of a claimed row went: sent (``error`` None), else as ``_failed`` does. Returns the delay
+    before the next attempt after a temporary failure, else None."""
+    if error is not None:
         return _failed(message, error)
-    OutgoingMessage.objects.filter(pk=message_id).update(
+    OutgoingMessage.objects.filter(pk=message.pk).update(
         status=MessageStatus.SENT, sent_at=timezone.now(), sending_at=None, next_attempt_at=None
     )
     return None
+
+
+def _attempt(message: OutgoingMessage, connection) -> Exception | None:
+    """Build and send a claimed row; returns what went wrong, or None when the server accepted it. A message that
+    cannot be built (a header Django refuses, no text) or has no recipient is this message's error too."""
+    try:
+        if not _send(build_email(message), connection):
+            raise ValueError("The message has no recipient.")
+    except Exception as error:  # whatever the reason, it is this message's: recorded on its row
+        return error
+    return None
+
+
+def deliver_many(message_ids: list[int], *, connection=None) -> dict[int, datetime.timedelta]:
+    """Send outbox rows one after the other, each only if it is still queued and due: claimed just before its send,
+    recorded just after it. ``connection``: a mail backend to send over (kept open by the caller), else one per
+    message. Returns, by row id, the delay before the next attempt of each row that failed for a moment (the others
+    were sent, failed for good, or had nothing to do).
+
+    A row's record and the next row's claim are one transaction (one commit a message, not two); the last row's
+    record is its own. So at most one row is in flight at a time, as with one row a call: if the process dies
+    after the server accepted a message and before that transaction commits, that one message stays in flight and
+    is sent again once the sweeper re-queues it (at least once), and the next row, not claimed, is still queued.
+    A database error while recording or claiming propagates; the rows it left in flight or queued are the
+    sweeper's."""
+    delays: dict[int, datetime.timedelta] = {}
+    outcome: tuple[OutgoingMessage, Exception | None] | None = None
+    for message_id in message_ids:
+        with transaction.atomic() if outcome is not None else contextlib.nullcontext():
+            if outcome is not None:
+                delay = _record(*outcome)
+                if delay is not None:
+                    delays[outcome[0].pk] = delay
+            message = claim(message_id)
+        outcome = (message, _attempt(message, connection)) if message is not None else None
+    if outcome is not None:
+        delay = _record(*outcome)
+        if delay is not None:
+            delays[outcome[0].pk] = delay
+    return delays
+
+
+def deliver(message_id: int, *, connection=None) -> datetime.timedelta | None:
+    """Send one outbox row if it is still queued and due (``deliver_many`` of one row: three statements, the claim,
+    the row's load and the record). Returns the delay before the next attempt after a temporary failure, else None
+    (sent, failed for good, or nothing to do)."""
+    return deliver_many([message_id], connection=connection).get(message_id)
 
 
 def deliver_due(limit: int = 500) -> int:
@@ -186,8 +229,7 @@ def deliver_due(limit: int = 500) -> int:
         return 0
     connection = get_connection()
     try:
-        for message_id in ids:
-            deliver(message_id, connection=connection)
+        deliver_many(ids, connection=connection)
     finally:
         connection.close()
     return len(ids)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
+from django.forms.models import ModelChoiceIterator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
@@ -42,20 +43,52 @@ LANGUAGE_CHOICES = settings.LANGUAGES
 # --- Lessons library ------------------------------------------------------------------------------------------------
 
 
+class ListedChoiceIterator(ModelChoiceIterator):
+    """A choice list read with one plain query, instead of ``ModelChoiceIterator``'s ``iterator()``, which on
+    PostgreSQL opens a server-side cursor (a DECLARE, a FETCH and a CLOSE) for a list of a few dozen rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ListSelect(forms.Select):
+    """A select whose options are written by its own template, not one included template each (the same HTML for
+    choices without groups or attributes of their own)."""
+
+    template_name = "portal/widgets/select.html"
+
+
+class ListedChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+    widget = ListSelect
+
+
+# The filters' choice lists load only the columns of the choices' labels (``only`` of a translated field loads it in
+# every language, so the fallbacks still work).
 class LessonFilter(forms.Form):
     q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
-    crisis = forms.ModelChoiceField(label=gettext_lazy("Crisis"), queryset=Crisis.objects.all(), required=False)
-    theme = forms.ModelChoiceField(label=gettext_lazy("Theme"), queryset=Theme.objects.all(), required=False)
-    country = forms.ModelChoiceField(
-        label=gettext_lazy("Country"), queryset=Country.objects.none(), required=False, to_field_name="code"
+    crisis = ListedChoiceField(label=gettext_lazy("Crisis"), queryset=Crisis.objects.only("name"), required=False)
+    theme = ListedChoiceField(label=gettext_lazy("Theme"), queryset=Theme.objects.only("label"), required=False)
+    country = ListedChoiceField(
+        label=gettext_lazy("Country"),
+        queryset=Country.objects.only("code", "name").order_by("name"),
+        required=False,
+        to_field_name="code",
     )
-    phase = forms.ChoiceField(label=gettext_lazy("Phase"), choices=[("", "—"), *Phase.choices], required=False)
-    meeting = forms.ModelChoiceField(label=gettext_lazy("Meeting"), queryset=Meeting.objects.none(), required=False)
+    phase = forms.ChoiceField(
+        label=gettext_lazy("Phase"), choices=[("", "—"), *Phase.choices], required=False, widget=ListSelect
+    )
+    meeting = ListedChoiceField(label=gettext_lazy("Meeting"), queryset=Meeting.objects.none(), required=False)
 
     def __init__(self, *args, meetings=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = meetings if meetings is not None else Meeting.objects.none()
-        self.fields["country"].queryset = in_reader_order(Country.objects.all(), "name")
+        self.fields["meeting"].queryset = (
+            meetings.only("title", "starts_at", "time_zone") if meetings is not None else Meeting.objects.none()
+        )
+        self.fields["country"].queryset = in_reader_order(Country.objects.only("code", "name"), "name")
 
 
 @member_required
@@ -63,7 +96,11 @@ class LessonFilter(forms.Form):
 def lessons(request):
     reader = request.reader
     form = LessonFilter(request.GET or None, meetings=visibility.meetings(reader).order_by("-starts_at"))
-    lessons = visibility.lessons(reader).select_related("country", "crisis")
+    lessons = (
+        visibility.lessons(reader)
+        .select_related("country", "crisis")
+        .only("title", "text", "original_language", "phase", "status", "country__name", "crisis__name")
+    )
     q = ""
     if form.is_valid():
         data = form.cleaned_data

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from modeltranslation.utils import build_localized_fieldname
 
 from knowledge import services as knowledge
 from knowledge import visibility
@@ -73,6 +74,13 @@ def staff_required(view):
 def _my_invitations(reader: visibility.Reader) -> dict[int, Invitation]:
     """The reader's invitations that open a meeting to them, by meeting id."""
     return {i.meeting_id: i for i in visibility.invitations(reader).select_related("substitute")}
+
+
+def _in_every_language(path: str) -> list[str]:
+    """A translated field (through relations) and its field in each language, for ``only()`` on a model without
+    translated fields of its own: modeltranslation adds them only to its own models' ``only()``, and without them
+    the fallback to another language would load each missing one with a query of its own."""
+    return [path, *(build_localized_fieldname(path, code) for code, _name in settings.LANGUAGES)]
 
 
 def _attached(invitation: Invitation | None, meeting) -> Invitation | None:
@@ -146,7 +154,17 @@ def meeting(request, pk):
     answers = in_reader_order(
         Invitation.objects.live()
         .filter(meeting=meeting, sent_at__isnull=False)
-        .select_related("person__organisation__country", "substitute"),
+        .select_related("person__organisation__country", "substitute")
+        .only(  # what the table shows: country (else organisation), name, answer
+            "answer",
+            "mode",
+            "substitute__first_name",
+            "substitute__last_name",
+            "person__first_name",
+            "person__last_name",
+            *_in_every_language("person__organisation__acronym"),
+            *_in_every_language("person__organisation__country__name"),
+        ),
         "person__organisation__country__name",
         "person__last_name",
     )

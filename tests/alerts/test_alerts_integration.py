@@ -102,6 +102,8 @@ def test_an_alert_sent_while_redis_is_down_goes_out_by_the_alerts_job(smtp_sink,
         unavailable("redis-server is not installed")
     port = free_port()
     url = f"redis://127.0.0.1:{port}/0"
+    app_settings.OUTBOX_URGENT_STALE_SECONDS = 3  # ordinary mail waits OUTBOX_STALE_SECONDS (300 s in production)
+    app_settings.OUTBOX_STALE_SECONDS = 300
     centres(3)
     alert = factories.alert(factories.staff_user())
     with private_redis(port, tmp_path):

@@ -245,7 +245,7 @@ def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(redis_
     meeting = meeting_with(20)
     before = sessions()
     with publishing_to(redis_url), celery_worker(worker_env(redis_url, smtp_sink, tmp_path), tmp_path / "w.log", 1):
-        assert services.send_invitations(meeting) == 20  # twenty tasks, one a message
+        assert services.send_invitations(meeting) == 20  # two tasks of ten messages
         wait_until(lambda: all_sent(20), timeout=30, what="every invitation to be sent")
         time.sleep(1.5)  # a session is counted when its backend reports its statistics
         opened = sessions() - before

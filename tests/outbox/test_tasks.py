@@ -48,5 +48,46 @@ def test_beat_schedules_each_periodic_job_by_a_task_a_worker_knows():
         "send-due-reminders": ("network.tasks.send_due_reminders", 300),
         "purge-outbox": ("network.tasks.purge_outbox", 86400),
         "written-procedures": ("network.tasks.run_written_procedures", 60),
+        "erase-logistics-needs": ("network.tasks.erase_logistics_needs", 86400),
     }
     assert {task for task, _every in schedule.values()} <= set(current_app.tasks)
+
+
+class _Retried(Exception):
+    pass
+
+
+class _Task:
+    """What ``_send_messages`` reads of a bound task run by a worker (not eagerly), its retry recorded."""
+
+    class request:  # noqa: N801 - Celery's attribute name
+        is_eager = False
+
+    def retry(self, *, args, countdown):
+        self.retried = (args, countdown)
+        return _Retried()
+
+
+@pytest.mark.parametrize(
+    ("one", "expected_args"),
+    [(False, ([12, 14],)), (True, (12,))],
+    ids=["a task of several rows", "a task of one row (the earlier releases' task)"],
+)
+def test_a_task_is_retried_with_only_its_rows_that_failed_for_a_moment_once_the_last_is_due(
+    monkeypatch, one, expected_args
+):
+    import datetime
+
+    from outbox import tasks, worker
+
+    delays = {14: datetime.timedelta(seconds=60), 12: datetime.timedelta(seconds=30)}
+    if one:
+        delays = {12: datetime.timedelta(seconds=30)}
+    monkeypatch.setattr(worker, "deliver_many", lambda ids, connection: delays)
+    monkeypatch.setattr(tasks, "_connection", lambda: None)
+    task = _Task()
+
+    with pytest.raises(_Retried):
+        tasks._send_messages(task, [12] if one else [11, 12, 13, 14], one=one)
+
+    assert task.retried == (expected_args, 30.0 if one else 60.0)

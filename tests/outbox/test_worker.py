@@ -4,18 +4,19 @@ that cannot be built."""
 from __future__ import annotations
 
 import datetime
+import smtplib
 import threading
 from email.utils import parseaddr
 
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.urls import reverse
 
 from meetings.models import Meeting
 from outbox import services as outbox
-from outbox import worker
+from outbox import tasks, worker
 from outbox.models import MessageStatus, OutgoingMessage
 from tests import factories
 from tests.meetings.mail.messages import (
@@ -234,3 +235,102 @@ def test_a_subject_that_cannot_be_a_header_fails_its_messages_with_the_reason_an
     )
     assert [r.rcpt_tos for r in sink.messages] == [("fr@crisis.example",)]
     assert sink.messages[0].message["Bcc"] is None
+
+
+# --- A few rows a task ------------------------------------------------------------------------------------------
+
+
+def test_a_row_is_recorded_in_the_same_transaction_as_the_next_rows_claim(sink, django_assert_num_queries):
+    first, second, third = outbox_rows(3)
+    with django_assert_num_queries(13) as captured:
+        assert worker.deliver_many([first.pk, second.pk, third.pk]) == {}
+    kinds = []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if sql.startswith("SAVEPOINT"):
+            kinds.append("begin")
+        elif sql.startswith("RELEASE SAVEPOINT"):
+            kinds.append("commit")
+        elif sql.startswith("SELECT"):
+            kinds.append("load")
+        else:
+            kinds.append("claim" if "'sending'" in sql else "record" if "'sent'" in sql else sql)
+    # Inside the test's transaction an atomic block is a savepoint; in the worker it is a transaction of its own.
+    assert kinds == [
+        "claim", "load",
+        "begin", "record", "claim", "load", "commit",
+        "begin", "record", "claim", "load", "commit",
+        "record",
+    ]  # fmt: skip
+    assert sink.message_ids() == {first.message_id: 1, second.message_id: 1, third.message_id: 1}
+    assert set(OutgoingMessage.objects.values_list("status", "attempts")) == {(MessageStatus.SENT, 1)}
+
+
+def test_a_failure_between_a_send_and_its_record_leaves_that_one_row_in_flight_and_the_next_queued(sink, monkeypatch):
+    """The record of a sent row commits with the next row's claim: when that transaction fails (the database went
+    away, the process died), the sent row is left in flight, never recorded sent, and the next row is still queued;
+    the sweeper sends the first again (at least once) and the next one once."""
+    first, second, third = outbox_rows(3)
+    claim = worker.claim
+    calls = []
+
+    def claim_failing_the_second_time(message_id):
+        calls.append(message_id)
+        if len(calls) == 2:
+            raise DatabaseError("connection lost")
+        return claim(message_id)
+
+    now = at(2027, 3, 1, 12, 0)
+    with time_machine.travel(now, tick=False):
+        monkeypatch.setattr(worker, "claim", claim_failing_the_second_time)
+        with pytest.raises(DatabaseError):
+            worker.deliver_many([first.pk, second.pk, third.pk])
+        monkeypatch.setattr(worker, "claim", claim)
+
+    statuses = dict(OutgoingMessage.objects.values_list("pk", "status"))
+    queued = MessageStatus.QUEUED
+    assert statuses == {first.pk: MessageStatus.SENDING, second.pk: queued, third.pk: queued}
+    assert sink.message_ids() == {first.message_id: 1}
+
+    with time_machine.travel(now + datetime.timedelta(seconds=301), tick=False):
+        assert outbox.sweep() == {"stuck": 1, "handed": 3, "waiting": 0}
+    assert set(OutgoingMessage.objects.values_list("status", flat=True)) == {MessageStatus.SENT}
+    assert sink.message_ids() == {first.message_id: 2, second.message_id: 1, third.message_id: 1}
+
+
+def test_in_a_batch_a_temporary_failure_delays_only_its_own_row(sink, monkeypatch):
+    first, second, third = outbox_rows(3)
+    send = worker._send
+
+    def refusing_the_second(email, connection):
+        if email.to == [second.to]:
+            raise smtplib.SMTPResponseException(451, b"Try again later")
+        return send(email, connection)
+
+    monkeypatch.setattr(worker, "_send", refusing_the_second)
+    now = at(2027, 3, 1, 12, 0)
+    with time_machine.travel(now, tick=False):
+        assert worker.deliver_many([first.pk, second.pk, third.pk]) == {second.pk: datetime.timedelta(seconds=30)}
+    rows = {m.pk: (m.status, m.attempts, m.next_attempt_at) for m in OutgoingMessage.objects.all()}
+    assert rows == {
+        first.pk: (MessageStatus.SENT, 1, None),
+        second.pk: (MessageStatus.QUEUED, 1, now + datetime.timedelta(seconds=30)),
+        third.pk: (MessageStatus.SENT, 1, None),
+    }
+    assert sink.message_ids() == {first.message_id: 1, third.message_id: 1}
+
+
+def test_enqueue_hands_over_runs_of_at_most_ten_rows_in_order_through_one_producer(monkeypatch):
+    published = []
+    producers = set()
+
+    def apply_async(args, *, retry, producer):
+        published.append(args[0])
+        producers.add(id(producer))
+
+    monkeypatch.setattr(tasks.send_messages, "apply_async", apply_async)
+    ids = list(range(1, 24))
+    assert outbox.enqueue(ids) == 23
+    assert [len(run) for run in published] == [7, 8, 8]
+    assert [i for run in published for i in run] == ids
+    assert len(producers) == 1
