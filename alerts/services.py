@@ -206,7 +206,7 @@ def _compose(recipient: AlertRecipient, url: str):
         to=recipient.address,
         person=person,
         language=language,
-        subject=" ".join(subject.split()),
+        subject=subject,
         text=text,
         html=html,
         urgent=True,

@@ -268,12 +268,15 @@ def choose(poll: DatePoll, slot: PollSlot, *, by=None) -> Meeting:
 
 
 def _save_the_date(poll: DatePoll, meeting: Meeting) -> int:
-    event = calendar.meeting_event(meeting)
-    ics = calendar.calendar([event], method="PUBLISH").decode("utf-8")
+    ics_in: dict[str, str] = {}  # the calendar file in each reader's language (its organiser and description)
     rows = []
     for person in people_asked(poll):
         language = language_of(person)
         with translation.override(language), timezone.override(meeting.zone):
+            if language not in ics_in:
+                event = calendar.meeting_event(meeting)
+                ics_in[language] = calendar.calendar([event], method="PUBLISH").decode("utf-8")
+            ics = ics_in[language]
             context = {
                 "person": person,
                 "poll": poll,

@@ -24,6 +24,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from network.lib.neutralise import header_text
+
 from .models import MessageStatus, OutgoingMessage
 from .tasks import MESSAGES_PER_TASK, send_messages
 
@@ -55,8 +57,8 @@ def new_message(
     urgent: bool = False,
 ) -> OutgoingMessage:
     """The one way to build an outbox row (unsaved, queued): ``key`` says what the message is for (unique),
-    ``kind`` a ``MessageKind``, ``language`` the code it is written in; the subject is cut to 300 characters and a
-    Message-ID made. Store it with ``store``/``store_single``;
+    ``kind`` a ``MessageKind``, ``language`` the code it is written in; the subject is made one line
+    (``header_text``) and cut to 300 characters and a Message-ID made. Store it with ``store``/``store_single``;
     ``person``, ``meeting`` and ``invitation`` are the rows it concerns, when there are. An ``urgent`` message (an
     alert) is handed to the workers ahead of every other queued message and swept sooner (``enqueue``, ``sweep``)."""
     return OutgoingMessage(
@@ -68,7 +70,7 @@ def new_message(
         to=to,
         cc=cc or [],
         language=language,
-        subject=subject[:300],
+        subject=header_text(subject)[:300],
         body_text=text,
         body_html=html,
         attachments=attachments or [],

@@ -89,7 +89,7 @@ def _mail(questionnaire: Questionnaire, person: Person, *, key: str, reminder: b
         to=person.email,
         person=person,
         language=language,
-        subject=" ".join(subject.split()),
+        subject=subject,
         text=text,
     )
 

@@ -61,6 +61,20 @@ def _is_control_or_line_break(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
+def header_text(value: str) -> str:
+    """``value`` made fit for a mail header (a subject): every run of line breaks, tabs, other control characters
+    and ordinary spaces becomes one space, the ends are trimmed. Other spaces (a non-breaking space before a French
+    colon) stay as they are."""
+    out: list[str] = []
+    for char in value:
+        if _is_control_or_line_break(char) or char == " ":
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(char)
+    return "".join(out).strip(" ")
+
+
 def single_line(value) -> None:
     """Validator for a one-line text field (a name, a title, a place): raises ``ValidationError`` (code
     ``single_line``) when the value holds a line break, a tab or another control character."""

@@ -22,6 +22,7 @@ from django.utils import translation
 from meetings import delivery, mailmerge, services
 from meetings.enums import Answer, MeetingFormat, Visibility
 from meetings.models import Document
+from members.enums import Role
 from members.services import open_account, send_access_link
 from outbox.models import MessageKind, OutgoingMessage
 from tests import factories
@@ -182,6 +183,37 @@ def _make(kind: str, person, meeting, invitation) -> None:
             delivery.queue_action_reminder(action, person, key=f"test:{overdue}", overdue=overdue)
     elif kind == MessageKind.ACCOUNT:
         send_access_link(person)
+    elif kind == MessageKind.ALERT:
+        from alerts import services as alerts
+
+        factories.mandate(person, Role.CONTACT_POINT)  # the 24/7 contact point gets the alert's first step
+        texts = {
+            f"{field}_{lang}": f"{word}-{lang}"
+            for field, word in (("body", "Bora"), ("request", "Mistral"))
+            for lang in LANGUAGES
+        }
+        alerts.send_alert(factories.alert(factories.staff_user(), **_titles("Sirocco"), **texts))
+    elif kind == MessageKind.PROCEDURE:
+        from decisions import services as decisions
+        from decisions.models import Draft
+
+        draft = Draft.objects.create(meeting=meeting, **_titles("Solstice"))
+        revision = decisions.publish_revision(draft, [{code: f"Text-{code}" for code in LANGUAGES}])
+        decisions.open_procedure(
+            revision, deadline=meeting.starts_at + datetime.timedelta(days=30), countries=[person.organisation.country]
+        )
+    elif kind in (MessageKind.POLL_REMINDER, MessageKind.SAVE_THE_DATE):
+        from logistics import polls
+        from logistics.models import DatePoll
+
+        poll = DatePoll.objects.create(**_titles("Kalmar"))
+        poll.countries.set([person.organisation.country])
+        slot = poll.slots.create(starts_at=datetime.datetime(2027, 9, 14, 10, 0, tzinfo=factories.BRUSSELS))
+        poll.slots.create(starts_at=datetime.datetime(2027, 9, 15, 10, 0, tzinfo=factories.BRUSSELS))
+        if kind == MessageKind.POLL_REMINDER:
+            polls.remind(poll)
+        else:
+            polls.choose(poll, slot)
     else:
         raise AssertionError(f"no case for {kind}: every kind of message must be checked here")
 
