@@ -23,6 +23,8 @@ class MessageKind(models.TextChoices):
     PROCEDURE = "procedure", _("Written procedure")
     POLL_REMINDER = "poll_reminder", _("Reminder to answer a date poll")
     SAVE_THE_DATE = "save_the_date", _("Save the date")
+    QUESTIONNAIRE = "questionnaire", _("Questionnaire")
+    QUESTIONNAIRE_REMINDER = "questionnaire_reminder", _("Reminder to answer a questionnaire")
 
 
 class MessageStatus(models.TextChoices):

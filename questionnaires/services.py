@@ -85,7 +85,7 @@ def _mail(questionnaire: Questionnaire, person: Person, *, key: str, reminder: b
         text = render_to_string("questionnaires/email/invitation.txt", context)
     return new_message(
         key=key,
-        kind=MessageKind.ANSWER_REMINDER if reminder else MessageKind.INVITATION,
+        kind=MessageKind.QUESTIONNAIRE_REMINDER if reminder else MessageKind.QUESTIONNAIRE,
         to=person.email,
         person=person,
         language=language,
@@ -96,7 +96,8 @@ def _mail(questionnaire: Questionnaire, person: Person, *, key: str, reminder: b
 
 @transaction.atomic
 def open_questionnaire(questionnaire: Questionnaire, *, now: datetime.datetime | None = None) -> int:
-    """Open a draft questionnaire and email every seat holder of every country asked a signed link to answer.
+    """Open a draft questionnaire and email every seat holder of every country asked a link to the page where it is
+    answered.
     Raises ``ValidationError`` when it has no question, its deadline is past, or it is not a draft. Returns how many
     invitations were queued."""
     now = now or timezone.now()

@@ -81,6 +81,7 @@ NEW_MIGRATIONS = {
     ("questionnaires", "0001_initial"),
     ("decisions", "0001_initial"),
     ("outbox", "0005_message_kinds_of_logistics"),
+    ("outbox", "0006_questionnaire_kinds"),
     ("logistics", "0001_initial"),
 }
 # Apps born after the layout change: their tables, content types and permissions are new, not carried over; and the

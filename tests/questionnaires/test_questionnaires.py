@@ -72,7 +72,7 @@ def at(days: float):
 
 
 def test_opening_invites_every_seat_holder_of_every_member_country_in_their_language(opened):
-    rows = OutgoingMessage.objects.filter(kind=MessageKind.INVITATION)
+    rows = OutgoingMessage.objects.filter(kind=MessageKind.QUESTIONNAIRE)
     assert sorted(rows.values_list("to", flat=True)) == sorted(
         f"{role}@{c}.example" for c in ("be", "de", "fr") for role in ("cp", "deputy", "dg")
     )
@@ -275,7 +275,7 @@ def test_reminders_go_on_the_days_set_only_to_countries_that_have_not_submitted(
         assert services.send_due_reminders() == 0  # once
     with at(12):
         assert services.send_due_reminders() == 6
-    reminded = set(OutgoingMessage.objects.filter(kind=MessageKind.ANSWER_REMINDER).values_list("to", flat=True))
+    reminded = set(OutgoingMessage.objects.filter(kind=MessageKind.QUESTIONNAIRE_REMINDER).values_list("to", flat=True))
     assert not any(to.endswith("@be.example") for to in reminded)
     with time_machine.travel(DEADLINE, tick=False):
         assert services.send_due_reminders() == 0

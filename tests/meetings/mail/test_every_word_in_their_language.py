@@ -202,6 +202,14 @@ def _make(kind: str, person, meeting, invitation) -> None:
         decisions.open_procedure(
             revision, deadline=meeting.starts_at + datetime.timedelta(days=30), countries=[person.organisation.country]
         )
+    elif kind in (MessageKind.QUESTIONNAIRE, MessageKind.QUESTIONNAIRE_REMINDER):
+        from questionnaires import services as questionnaires
+
+        asked = factories.questionnaire(factories.staff_user(), **_titles("Tundra"), reminder_days=[2])
+        asked.countries.set([person.organisation.country])
+        questionnaires.open_questionnaire(asked)
+        if kind == MessageKind.QUESTIONNAIRE_REMINDER:
+            questionnaires.send_due_reminders(now=asked.deadline - datetime.timedelta(days=2))
     elif kind in (MessageKind.POLL_REMINDER, MessageKind.SAVE_THE_DATE):
         from logistics import polls
         from logistics.models import DatePoll
