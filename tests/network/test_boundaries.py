@@ -492,3 +492,13 @@ def test_words_filled_into_a_batch_calendar_cannot_start_a_property():
     lines = ics.decode().replace("\r\n ", "").split("\r\n")
     assert [line for line in lines if "INJECTED" in line and not line.startswith("DESCRIPTION")] == []
     assert str(_event(ics)["description"]) == "Dear Ann\nX-INJECTED:1\nY-INJECTED:2,"
+
+
+def test_a_subject_is_made_one_line_and_keeps_its_non_breaking_spaces():
+    from network.lib.neutralise import header_text
+
+    assert (
+        header_text("ALERTE\u00a0: Panne\r\nBcc: x@example.org\t\u2028 fin ")
+        == "ALERTE\u00a0: Panne Bcc: x@example.org fin"
+    )
+    assert header_text("  \n ") == ""
