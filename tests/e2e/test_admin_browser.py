@@ -164,7 +164,7 @@ def test_missing_english_title_in_french_is_marked_on_its_tab_and_named_at_the_t
         page.fill("#id_agenda_items-0-position", "10")
         page.fill("#id_agenda_items-0-duration_minutes", "30")
         with page.expect_navigation():
-            page.locator("input[name=_save] >> visible=true").click()
+            page.locator("input[name=_save] >> visible=true").first.click()  # see the note on a second Save row
 
         page.wait_for_function(SCRIPTS_DONE)
         assert "Corrigez les erreurs ci-dessous" in page.locator("p.errornote").inner_text()
