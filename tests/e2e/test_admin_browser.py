@@ -64,7 +64,9 @@ def _admin_page(browser, live_server, *, language="en", width=1280, height=900):
 
 
 # True once our admin scripts have run: they run in jQuery's ready handlers, which may come after the load event.
-SCRIPTS_DONE = """() => !document.querySelector('.ui-tabs-nav li > a[href]')
+# A page with translated fields (class "mt") is done only once its language tabs exist.
+SCRIPTS_DONE = """() => (!document.querySelector('.mt') || document.querySelector('.ui-tabs-nav'))
+    && !document.querySelector('.ui-tabs-nav li > a[href]')
     && !document.querySelector('.help-tooltip[aria-label]:not([role])')"""
 
 
@@ -164,7 +166,7 @@ def test_missing_english_title_in_french_is_marked_on_its_tab_and_named_at_the_t
         page.fill("#id_agenda_items-0-position", "10")
         page.fill("#id_agenda_items-0-duration_minutes", "30")
         with page.expect_navigation():
-            page.locator("input[name=_save] >> visible=true").first.click()  # see the note on a second Save row
+            page.locator("input[name=_save] >> visible=true").first.click()  # a second copy of the row can appear
 
         page.wait_for_function(SCRIPTS_DONE)
         assert "Corrigez les erreurs ci-dessous" in page.locator("p.errornote").inner_text()
