@@ -440,6 +440,13 @@ MEETING_STEPS: dict[str, MeetingStep] = {
 class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
     form = MeetingForm
     formfield_overrides = {models.DateTimeField: {"widget": LabelledSplitDateTime}}
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # The two boxes of a filtered selection (the themes) carry their field's name for assistive technology.
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
+        return field
     list_display = ("title", "local_start_display", "format", "status", "answers")
     list_filter = ("status", "format", "crisis", "themes")
     search_fields = ("title", "summary", "venue_city")

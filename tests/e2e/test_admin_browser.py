@@ -64,8 +64,10 @@ def _admin_page(browser, live_server, *, language="en", width=1280, height=900):
 
 
 # True once our admin scripts have run: they run in jQuery's ready handlers, which may come after the load event.
-# A page with translated fields (class "mt") is done only once its language tabs exist.
-SCRIPTS_DONE = """() => (!document.querySelector('.mt') || document.querySelector('.ui-tabs-nav'))
+# A page with translated fields (class "mt") is done only once each of them (but the inline's blank template row) sits
+# in a language tab.
+SCRIPTS_DONE = """() => Array.from(document.querySelectorAll('.mt:not([name*="__prefix__"])'))
+        .every(field => field.closest('.ui-tabs-panel'))
     && !document.querySelector('.ui-tabs-nav li > a[href]')
     && !document.querySelector('.help-tooltip[aria-label]:not([role])')"""
 
