@@ -12,6 +12,15 @@
   // jQuery UI makes each tab's <li> the focusable tab and keeps the <a href> inside it: a link in a tab is a control
   // nested in a control (axe-core's "nested-interactive"). The tabs find their panel by the <li>'s aria-controls
   // and handle the clicks on the <a> themselves, so the link's href is no longer needed once they are made.
+  // Without it, jQuery UI takes the tab for a remote one and, on each activation, would fetch the page's own URL
+  // into the panel (a second form with a second Save row): every language tab here is local, so no tab loads
+  // anything (its "beforeLoad" event, cancelled, aborts the request before it is sent).
+  function neverLoadRemotely() {
+    if (window.django && window.django.jQuery) {
+      window.django.jQuery(document).on("tabsbeforeload", function (event) { event.preventDefault(); });
+    }
+  }
+
   function unnest() {
     document.querySelectorAll(".ui-tabs-nav li[aria-controls] > a[href]").forEach(function (link) {
       link.removeAttribute("href");
@@ -54,6 +63,7 @@
     else window.addEventListener("load", run);
   }
 
+  neverLoadRemotely();
   whenTabsAreMade(function () {
     mark();
     unnest();
