@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from network.lib.pages import link_language, render_in
 
-from . import links
+from . import links, signals
 from .delivery import language_of, when
 from .forms import AnswerForm
 from .services import modes_for, planned_agenda
@@ -53,7 +53,10 @@ def answer(request, token):
             form = AnswerForm(request.POST, invitation=invitation)
             saved = form.save() if form.is_valid() else None
             if saved is not None:
-                template, context, status = "meetings/answer_done.html", {**context, "invitation": saved}, 200
+                replies = signals.answer_saved_by_link.send(sender=type(saved), invitation=saved)
+                steps = [step for _receiver, step in replies if step is not None]
+                template, status = "meetings/answer_done.html", 200
+                context = {**context, "invitation": saved, "next_steps": steps}
             else:
                 template, context, status = "meetings/answer.html", {**context, "form": form}, 400
         else:

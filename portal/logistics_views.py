@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from logistics import checkin, polls, registration
 from logistics.forms import PollAnswerForm, RegistrationForm
 from logistics.models import Registration
+from meetings.signals import NextStep
 
 from .views import _meeting_for, _my_invitations, member_required
 
@@ -133,3 +135,15 @@ def check_in_online(request, pk):
     else:
         messages.success(request, _("You are checked in. Welcome!"))
     return redirect("portal:meeting", pk=meeting.pk)
+
+
+def registration_step(sender, invitation, **kwargs) -> NextStep | None:
+    """Receiver of ``meetings.signals.answer_saved_by_link``: an invitee who accepted in person through their email
+    link is asked to register next, as the portal's own answer page does (``views.answer``)."""
+    if not registration.asks_registration(invitation):
+        return None
+    return NextStep(
+        text=_("You will attend in person: the secretariat asks how you travel and what you need during your stay."),
+        label=_("Register"),
+        url=reverse("portal:registration", args=[invitation.meeting_id]),
+    )

@@ -5,10 +5,13 @@ import time_machine
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from logistics import exports, registration
 from logistics.enums import Diet, LogisticsField
 from logistics.models import MeetingLogistics, Registration
+from meetings import links
 from meetings.models import SeatAllowance
 from members.services import open_account
 from network import privacy, tasks
@@ -181,3 +184,30 @@ def test_meeting_page_offers_registration_within_query_budget(asked, client, dja
         with django_assert_max_num_queries(20):
             page = client.get(url)
     assert reverse("portal:registration", args=[asked["meeting"].pk]) in page.content.decode()
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_accepting_in_person_by_the_email_link_leads_to_registration(asked, client, language):
+    """The signed link's confirmation page, in the invitee's language, leads on to registering; accepting online or
+    a meeting that asks nothing leads nowhere further."""
+    be = asked["be"]
+    be.preferred_language = language
+    be.save()
+    url = reverse("meetings:answer", args=[links.token_for(asked["in_person"])])
+    register = reverse("portal:registration", args=[asked["meeting"].pk])
+
+    page = client.post(url, {"choice": "accept-in-person"})
+
+    assert page.status_code == 200
+    with translation.override(language):
+        label, heading = gettext("Register"), gettext("Next step")
+    html = page.content.decode()
+    assert f'href="{register}">{label}</a>' in html and heading in html
+    assert client.get(register).status_code == 302  # the portal asks them to sign in first
+
+    online = client.post(url, {"choice": "accept-online"})
+    assert online.status_code == 200 and register not in online.content.decode()
+    asked["meeting"].logistics.fields = []
+    asked["meeting"].logistics.save()
+    again = client.post(url, {"choice": "accept-in-person"})
+    assert again.status_code == 200 and register not in again.content.decode()
