@@ -1,6 +1,6 @@
 """Business rules of questionnaires: which questionnaires members see (``shown``), opening one (the invitations), who
 may answer for a country, validating and saving a country's answer (draft, submit, revise until the deadline, every
-submitted version kept), reminders, who may read the results (and all of these for a
+submitted version kept), closing one before its deadline, reminders, who may read the results (and all of these for a
 page listing several questionnaires at once: ``for_reader``), and the results themselves (table, chart figures,
 spreadsheet export).
 
@@ -143,6 +143,25 @@ def open_questionnaire(questionnaire: Questionnaire, *, now: datetime.datetime |
     return len(store(messages))
 
 
+@transaction.atomic
+def close_now(questionnaire: Questionnaire, *, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Close an open questionnaire before its deadline: its status becomes closed and its deadline ``now`` (kept when
+    it has already passed), so that from then on ``save_answer`` refuses answers as after any deadline and
+    ``send_due_reminders`` reminds no one. Every answer and version stays. Updates ``questionnaire`` too.
+
+    Returns the deadline it had (aware datetime), for the record. Raises ``ValidationError`` when it is not open (a
+    draft, or closed already)."""
+    now = now or timezone.now()
+    locked = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    if locked.status != QuestionnaireStatus.OPEN:
+        raise ValidationError(_("Only an open questionnaire can be closed."))
+    former = locked.deadline
+    deadline = min(former, now)
+    Questionnaire.objects.filter(pk=locked.pk).update(status=QuestionnaireStatus.CLOSED, deadline=deadline)
+    questionnaire.status, questionnaire.deadline = QuestionnaireStatus.CLOSED, deadline
+    return former
+
+
 def send_due_reminders(now: datetime.datetime | None = None) -> int:
     """Close the questionnaires past their deadline; remind the seat holders of each country that has not submitted
     an open questionnaire, on each of its ``reminder_days`` before the deadline (each reminder once: the outbox key).
@@ -246,9 +265,10 @@ def save_answer(
     deadline, the person does not hold the country's seat, or a value is bad; then nothing is stored."""
     now = now or timezone.now()
     files = files or {}
-    if questionnaire.status != QuestionnaireStatus.OPEN:
+    if questionnaire.status == QuestionnaireStatus.DRAFT:
         raise ValidationError(_("This questionnaire is not open for answers."))
-    if now >= questionnaire.deadline:
+    # Closed means its deadline has passed: at the deadline (``send_due_reminders``) or closed early (``close_now``).
+    if not accepts_answers(questionnaire, now=now):
         raise ValidationError(_("The deadline has passed: answers can no longer change."))
     if not may_answer(person, questionnaire, country):
         raise ValidationError(

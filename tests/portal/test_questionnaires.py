@@ -144,6 +144,19 @@ def test_a_director_of_an_asked_country_reads_the_results_of_the_countries_that_
     assert links(client.get(page).content.decode()) == {answer_url(questionnaire), results_url(questionnaire)}
 
 
+def test_a_questionnaire_closed_now_shows_no_answer_link_and_says_answers_are_closed(client, world):
+    services.close_now(world["questionnaire"])
+
+    html = reader(client, "dg@be.example").get(reverse("portal:meeting", args=[world["meeting"].pk])).content.decode()
+
+    entry = agenda_item_html(html, "Receiving people who fled Ukraine")
+    with translation.override("fr"):
+        closed = translation.gettext("answers closed")
+    assert closed in entry
+    assert links(entry) == {results_url(world["questionnaire"])}
+    assert deadline_in("Europe/Helsinki", "fr") not in entry  # its deadline is now the moment it closed
+
+
 def test_the_secretariat_sees_the_results_link_and_no_answer_link(staff_client, world):
     html = staff_client.get(reverse("portal:meeting", args=[world["meeting"].pk])).content.decode()
 
