@@ -33,7 +33,7 @@ from meetings.models import Crisis, Meeting, Theme
 from members.models import Country
 from network.lib.collation import in_reader_order
 from network.lib.files import private_file_response
-from questionnaires.enums import QuestionnaireStatus
+from questionnaires import services as questionnaires
 
 from .views import member_required
 
@@ -165,8 +165,11 @@ def lesson(request, pk):
             "lesson": lesson,
             "comments": lesson.comments.select_related("author"),
             "attachments": lesson.attachments.all(),
-            # The questionnaires asked about this lesson (their results pages say who may read them).
-            "questionnaires": lesson.questionnaires.exclude(status=QuestionnaireStatus.DRAFT),
+            # The questionnaires asked about this lesson, with what the reader may do there.
+            "questionnaires": questionnaires.for_reader(
+                questionnaires.shown(lesson.questionnaires.all()), user=request.user, person=request.person
+            ),
+            "reader_zone": request.person.time_zone if request.person else "",
             "error": error,
             "can_edit": visibility.can_edit_lesson(reader, lesson),
             "can_comment": visibility.can_comment(reader, lesson),

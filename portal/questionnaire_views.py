@@ -10,13 +10,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from network.lib.files import private_file_response
 from questionnaires import reports, services
-from questionnaires.enums import AnswerStatus, QuestionKind, QuestionnaireStatus
+from questionnaires.enums import AnswerStatus, QuestionKind
 from questionnaires.models import AnswerFile, CountryAnswer, Questionnaire
 
 from .views import member_required
@@ -25,7 +25,7 @@ from .views import member_required
 @member_required
 def questionnaires(request):
     country = services.country_of(request.person)
-    listed = Questionnaire.objects.exclude(status=QuestionnaireStatus.DRAFT).order_by("-deadline", "-pk")
+    listed = services.shown().order_by("-deadline", "-pk")
     answers = (
         {a.questionnaire_id: a for a in CountryAnswer.objects.filter(country=country)} if country is not None else {}
     )
@@ -34,8 +34,7 @@ def questionnaires(request):
 
 
 def _visible(request, pk: int) -> Questionnaire:
-    questionnaire = get_object_or_404(Questionnaire.objects.exclude(status=QuestionnaireStatus.DRAFT), pk=pk)
-    return questionnaire
+    return get_object_or_404(services.shown(), pk=pk)
 
 
 @member_required
@@ -100,7 +99,7 @@ def questionnaire_answer(request, pk: int):
         "errors": errors.get("__all__", []) + errors.get("language", []),
         "language": language,
         "answer_languages": settings.LANGUAGES,
-        "open": questionnaire.status == QuestionnaireStatus.OPEN and timezone.now() < questionnaire.deadline,
+        "open": services.accepts_answers(questionnaire),
         "versions": answer.versions.count() if answer else 0,
         "nav": "questionnaires",
     }

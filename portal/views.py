@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from collections import defaultdict
 from urllib.parse import quote_plus
 
 from django import forms
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +41,8 @@ from members.identity import person_of
 from members.models import Country, Mandate, Notice, Organisation, Person
 from network.lib import fold, zones
 from network.lib.collation import in_reader_order, reader_ordering
+from questionnaires import services as questionnaires
+from questionnaires.models import Questionnaire
 
 
 def member_required(view):
@@ -149,7 +152,20 @@ def meeting(request, pk):
     local_when = None
     if my_zone.key != meeting.zone.key:
         local_when = times.span(meeting.starts_at, meeting.ends_at, my_zone)
-    agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation")
+    agenda_items = meeting.agenda_items.select_related("presenter", "presenting_organisation").annotate(
+        has_questionnaires=Exists(questionnaires.shown(Questionnaire.objects.filter(agenda_item=OuterRef("pk"))))
+    )
+    agenda = services.planned_agenda(meeting, agenda_items)
+    # The questionnaires attached to the agenda's items, with what the reader may do there: no query for an agenda
+    # without any, a fixed number otherwise.
+    attached = defaultdict(list)
+    if any(entry.item.has_questionnaires for entry in agenda):
+        for entry in questionnaires.for_reader(
+            questionnaires.shown(Questionnaire.objects.filter(agenda_item__meeting=meeting)),
+            user=request.user,
+            person=request.person,
+        ):
+            attached[entry.questionnaire.agenda_item_id].append(entry)
     documents = visibility.documents(reader).filter(meeting=meeting, is_archived=False)
     answers = in_reader_order(
         Invitation.objects.live()
@@ -181,7 +197,8 @@ def meeting(request, pk):
             "invitation": invitation,
             "when": meeting_when,
             "local_when": local_when,
-            "agenda": services.planned_agenda(meeting, agenda_items),
+            "agenda": [(entry, attached[entry.item.pk]) for entry in agenda],
+            "reader_zone": request.person.time_zone if request.person else "",
             "documents": documents,
             "answers": answers,
             "show_connection": reader.staff or invitation is not None,

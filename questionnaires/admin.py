@@ -1,10 +1,18 @@
 """The secretariat's admin for questionnaires: write it and its questions in the four languages, open it (an action
-calling ``services.open_questionnaire``), read the countries' answers and their versions. Nothing is deleted."""
+calling ``services.open_questionnaire``), close it now (a button with a confirmation page, ``services.close_now``),
+read the countries' answers and their versions. Nothing is deleted."""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.core.exceptions import ValidationError
+import zoneinfo
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInline
@@ -12,6 +20,7 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationStackedInl
 from members.admin import NoDeleteMixin
 
 from . import services
+from .enums import QuestionnaireStatus
 from .models import AnswerVersion, CountryAnswer, Question, Questionnaire
 
 
@@ -48,6 +57,55 @@ class QuestionnaireAdmin(NoDeleteMixin, TabbedTranslationAdmin):
                 self.message_user(
                     request, gettext("%(title)s: %(n)d invitations queued.") % {"title": questionnaire, "n": n}
                 )
+
+    # --- Closing now: a button on the questionnaire's page, a confirmation page, then the service ---
+
+    def get_urls(self):
+        close = path(
+            "<int:pk>/close/",
+            self.admin_site.admin_view(self.close_view),
+            name="questionnaires_questionnaire_close",
+        )
+        return [close, *super().get_urls()]
+
+    def close_view(self, request, pk):
+        """GET asks for confirmation; POST closes the questionnaire now (``services.close_now``), records the
+        deadline it had in the admin's history of it, and goes back to its page. Needs the change permission."""
+        questionnaire = get_object_or_404(Questionnaire, pk=pk)
+        if not self.has_change_permission(request, questionnaire):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:questionnaires_questionnaire_change", args=[questionnaire.pk]))
+        if request.method == "POST":
+            try:
+                former = services.close_now(questionnaire)
+            except ValidationError as refusal:
+                for message in refusal.messages:
+                    messages.error(request, message)
+                return back
+            # The record keeps the deadline that was announced (the questionnaire's own now says when it closed).
+            was = {"deadline": _in_its_zone(questionnaire, former)}
+            self.log_change(request, questionnaire, gettext("Closed now; the deadline was %(deadline)s.") % was)
+            messages.success(request, gettext("The questionnaire is closed: no answer is accepted any more."))
+            return back
+        return TemplateResponse(
+            request,
+            "admin/questionnaires/questionnaire/close.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": questionnaire,
+                "questionnaire": questionnaire,
+                "title": gettext("Close the questionnaire now"),
+                "is_open": questionnaire.status == QuestionnaireStatus.OPEN,
+                "deadline": _in_its_zone(questionnaire, questionnaire.deadline),
+            },
+        )
+
+
+def _in_its_zone(questionnaire: Questionnaire, moment) -> str:
+    """``moment`` in the questionnaire's time zone, in the active language, with the zone's name."""
+    local = timezone.localtime(moment, zoneinfo.ZoneInfo(questionnaire.time_zone))
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} ({questionnaire.time_zone})"
 
 
 class AnswerVersionInline(admin.TabularInline):

@@ -1,6 +1,8 @@
-"""Business rules of questionnaires: opening one (the invitations), who may answer for a country, validating and
-saving a country's answer (draft, submit, revise until the deadline, every submitted version kept), reminders, who
-may read the results, and the results themselves (table, chart figures, spreadsheet export).
+"""Business rules of questionnaires: which questionnaires members see (``shown``), opening one (the invitations), who
+may answer for a country, validating and saving a country's answer (draft, submit, revise until the deadline, every
+submitted version kept), closing one before its deadline, reminders, who may read the results (and all of these for a
+page listing several questionnaires at once: ``for_reader``), and the results themselves (table, chart figures,
+spreadsheet export).
 
 Who may answer for a country is ``members.identity.seat_holders``: a person holding its director-general's, deputy's
 or contact point's mandate today.
@@ -11,11 +13,13 @@ from __future__ import annotations
 import datetime
 import decimal
 import zoneinfo
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -36,17 +40,37 @@ from .models import AnswerFile, AnswerVersion, CountryAnswer, Question, Question
 # --- Who is asked, who may answer -----------------------------------------------------------------------------------
 
 
+def shown(questionnaires: QuerySet[Questionnaire] | None = None) -> QuerySet[Questionnaire]:
+    """The questionnaires a signed-in member sees (listed, linked from a meeting's agenda or a lesson, opened by id):
+    every one but drafts, whoever is asked. ``questionnaires`` narrows it (default: all). What a reader may *do* with
+    one is ``may_answer`` and ``may_read_results``."""
+    return (questionnaires if questionnaires is not None else Questionnaire.objects.all()).exclude(
+        status=QuestionnaireStatus.DRAFT
+    )
+
+
 def countries_asked(questionnaire: Questionnaire) -> list[Country]:
     """The countries chosen, or every member country when none was chosen; by code."""
     chosen = list(questionnaire.countries.order_by("code"))
     return chosen or list(Country.objects.filter(participation=Participation.MEMBER).order_by("code"))
 
 
+def _asks(country: Country, chosen: set[int]) -> bool:
+    """``country`` is among ``countries_asked`` of a questionnaire whose chosen countries' ids are ``chosen``."""
+    return country.pk in chosen if chosen else country.participation == Participation.MEMBER
+
+
 def may_answer(person: Person | None, questionnaire: Questionnaire, country: Country) -> bool:
     """``person`` holds ``country``'s seat today and ``country`` is asked."""
-    if person is None or country.pk not in {c.pk for c in countries_asked(questionnaire)}:
+    if person is None or not _asks(country, set(questionnaire.countries.values_list("pk", flat=True))):
         return False
     return seat_holders(country).filter(pk=person.pk).exists()
+
+
+def accepts_answers(questionnaire: Questionnaire, *, now: datetime.datetime | None = None) -> bool:
+    """Open and before its deadline: answers may be saved and submitted (``save_answer``)."""
+    now = now or timezone.now()
+    return questionnaire.status == QuestionnaireStatus.OPEN and now < questionnaire.deadline
 
 
 def country_of(person: Person | None) -> Country | None:
@@ -117,6 +141,25 @@ def open_questionnaire(questionnaire: Questionnaire, *, now: datetime.datetime |
         for person in seat_holders(country)
     ]
     return len(store(messages))
+
+
+@transaction.atomic
+def close_now(questionnaire: Questionnaire, *, now: datetime.datetime | None = None) -> datetime.datetime:
+    """Close an open questionnaire before its deadline: its status becomes closed and its deadline ``now`` (kept when
+    it has already passed), so that from then on ``save_answer`` refuses answers as after any deadline and
+    ``send_due_reminders`` reminds no one. Every answer and version stays. Updates ``questionnaire`` too.
+
+    Returns the deadline it had (aware datetime), for the record. Raises ``ValidationError`` when it is not open (a
+    draft, or closed already)."""
+    now = now or timezone.now()
+    locked = Questionnaire.objects.select_for_update().get(pk=questionnaire.pk)
+    if locked.status != QuestionnaireStatus.OPEN:
+        raise ValidationError(_("Only an open questionnaire can be closed."))
+    former = locked.deadline
+    deadline = min(former, now)
+    Questionnaire.objects.filter(pk=locked.pk).update(status=QuestionnaireStatus.CLOSED, deadline=deadline)
+    questionnaire.status, questionnaire.deadline = QuestionnaireStatus.CLOSED, deadline
+    return former
 
 
 def send_due_reminders(now: datetime.datetime | None = None) -> int:
@@ -222,9 +265,10 @@ def save_answer(
     deadline, the person does not hold the country's seat, or a value is bad; then nothing is stored."""
     now = now or timezone.now()
     files = files or {}
-    if questionnaire.status != QuestionnaireStatus.OPEN:
+    if questionnaire.status == QuestionnaireStatus.DRAFT:
         raise ValidationError(_("This questionnaire is not open for answers."))
-    if now >= questionnaire.deadline:
+    # Closed means its deadline has passed: at the deadline (``send_due_reminders``) or closed early (``close_now``).
+    if not accepts_answers(questionnaire, now=now):
         raise ValidationError(_("The deadline has passed: answers can no longer change."))
     if not may_answer(person, questionnaire, country):
         raise ValidationError(
@@ -280,19 +324,96 @@ def save_answer(
 # --- Results --------------------------------------------------------------------------------------------------------
 
 
-def may_read_results(user, person: Person | None, questionnaire: Questionnaire) -> bool:
-    """The secretariat always; members as the questionnaire's ``visibility`` says (all members holding office; only
-    the seat holders of the countries that submitted; nobody else)."""
-    if getattr(user, "is_staff", False):
+def _reads_results(
+    questionnaire: Questionnaire,
+    *,
+    staff: bool,
+    seat: Callable[[], Country | None],
+    submitted: Callable[[Country], bool],
+) -> bool:
+    """The rule of ``may_read_results``; ``seat()`` gives the country whose seat the reader holds (None: none) and
+    ``submitted(country)`` whether it has submitted, each called only when the answer depends on it."""
+    if staff:
         return True
     if questionnaire.status == QuestionnaireStatus.DRAFT or questionnaire.visibility == ResultsVisibility.SECRETARIAT:
         return False
-    country = country_of(person)
+    country = seat()
     if country is None:
         return False
     if questionnaire.visibility == ResultsVisibility.MEMBERS:
         return True
-    return questionnaire.answers.filter(country=country, status=AnswerStatus.SUBMITTED).exists()
+    return submitted(country)
+
+
+def may_read_results(user, person: Person | None, questionnaire: Questionnaire) -> bool:
+    """The secretariat always; members as the questionnaire's ``visibility`` says (all members holding office; only
+    the seat holders of the countries that submitted; nobody else)."""
+    return _reads_results(
+        questionnaire,
+        staff=bool(getattr(user, "is_staff", False)),
+        seat=lambda: country_of(person),
+        submitted=lambda country: questionnaire.answers.filter(country=country, status=AnswerStatus.SUBMITTED).exists(),
+    )
+
+
+@dataclass(frozen=True)
+class ForReader:
+    """A questionnaire as one reader finds it on a page: ``answerable``, their country is asked, they hold its seat
+    and it accepts answers now (``may_answer`` and ``accepts_answers``); ``readable``, ``may_read_results``."""
+
+    questionnaire: Questionnaire
+    accepts_answers: bool
+    answerable: bool
+    readable: bool
+
+
+def for_reader(
+    questionnaires: Iterable[Questionnaire], *, user, person: Person | None, now: datetime.datetime | None = None
+) -> list[ForReader]:
+    """``questionnaires`` (a queryset, usually narrowed from ``shown()``; or a list) in their order, each with what
+    ``user`` (and their registry ``person``, None for staff without one) may do with it, by the rules of
+    ``may_answer``, ``accepts_answers`` and ``may_read_results``.
+
+    Queries do not grow with the number of questionnaires: the questionnaires (one, when given a queryset), and only
+    when there is one or more: the reader's seat (one), the countries chosen (one), their country's submitted answers
+    (one, only when a questionnaire shows its results to the countries that answered)."""
+    listed = list(questionnaires)
+    if not listed:
+        return []
+    now = now or timezone.now()
+    staff = bool(getattr(user, "is_staff", False))
+    country = country_of(person)
+    ids = [q.pk for q in listed]
+    chosen: dict[int, set[int]] = {pk: set() for pk in ids}
+    for questionnaire_id, country_id in Questionnaire.countries.through.objects.filter(
+        questionnaire_id__in=ids
+    ).values_list("questionnaire_id", "country_id"):
+        chosen[questionnaire_id].add(country_id)
+    submitted: set[int] = set()
+    if country is not None and any(q.visibility == ResultsVisibility.ANSWERED for q in listed):
+        submitted = set(
+            CountryAnswer.objects.filter(
+                questionnaire_id__in=ids, country=country, status=AnswerStatus.SUBMITTED
+            ).values_list("questionnaire_id", flat=True)
+        )
+    shown_to_reader = []
+    for questionnaire in listed:
+        accepting = accepts_answers(questionnaire, now=now)
+        shown_to_reader.append(
+            ForReader(
+                questionnaire=questionnaire,
+                accepts_answers=accepting,
+                # ``country_of`` found the reader holding that country's seat today: ``may_answer``'s other half.
+                answerable=accepting and country is not None and _asks(country, chosen[questionnaire.pk]),
+                readable=_reads_results(
+                    questionnaire,
+                    staff=staff,
+                    seat=lambda: country,
+                    submitted=lambda _country, pk=questionnaire.pk: pk in submitted,
+                ),
+            )
+        )
+    return shown_to_reader
 
 
 def display(question: Question, value, files: dict[str, AnswerFile] | None = None) -> str:

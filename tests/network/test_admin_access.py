@@ -284,6 +284,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "questionnaires_questionnaire_add": (200, 200),
     "questionnaires_questionnaire_change": (200, 200),
     "questionnaires_questionnaire_changelist": (200, 200),
+    "questionnaires_questionnaire_close": (200, 200),  # the confirmation (a draft: it says only open ones close)
     "questionnaires_questionnaire_delete": (403, 403),
     "questionnaires_questionnaire_history": (200, 200),
     "questionnaires_questionnaire_object": (302, 302),
