@@ -447,6 +447,7 @@ class MeetingAdmin(NoDeleteMixin, SimpleHistoryAdmin, TabbedTranslationAdmin):
         if field is not None:
             field.widget.attrs.setdefault("aria-label", capfirst(db_field.verbose_name))
         return field
+
     list_display = ("title", "local_start_display", "format", "status", "answers")
     list_filter = ("status", "format", "crisis", "themes")
     search_fields = ("title", "summary", "venue_city")
