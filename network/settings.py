@@ -289,7 +289,6 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 # (members.adapters), and an unknown address gets no mail at all (the page answers the same).
 ACCOUNT_MAX_EMAIL_ADDRESSES = 1
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "DG Network · "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 # Lockout after repeated failed logins: 5 per 15 minutes per account (and 20 per IP), in the shared cache.
 ACCOUNT_RATE_LIMITS = {
