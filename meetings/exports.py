@@ -178,17 +178,16 @@ def _register_key(attendance: Attendance) -> tuple:
 def attendance_rows(meeting: Meeting) -> list[list[str]]:
     """The register as the PDF lists it: a header, then ``[country, organisation, name, presence, note]`` per row,
     in the reader's order by country and name. A delegation member (no registry person) counts for the organisation
-    of the invitee they came with, and the note says whose delegation (when the row has no note of its own)."""
+    of the invitee they came with, and the note says whose delegation (before the row's own note, if any)."""
     rows = [[_("Country"), _("Organisation"), _("Name"), _("Presence"), _("Note")]]
     register = Attendance.objects.filter(meeting=meeting).with_organisations().select_related("invitation")
     for attendance in sorted(register, key=_register_key):
         organisation = attendance.organisation
-        if attendance.note:
-            note = attendance.note
-        elif attendance.is_delegate:
-            note = _("delegation of %(name)s") % {"name": attendance.delegation_of.full_name}
+        if attendance.is_delegate:
+            delegation = _("delegation of %(name)s") % {"name": attendance.delegation_of.full_name}
+            note = f"{delegation}; {attendance.note}" if attendance.note else delegation
         else:
-            note = "" if attendance.invitation_id else _("without invitation")
+            note = attendance.note or ("" if attendance.invitation_id else _("without invitation"))
         rows.append(
             [
                 str(organisation.country or "—"),

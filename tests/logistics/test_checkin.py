@@ -300,6 +300,9 @@ def test_register_keeps_a_delegate_when_the_registration_and_its_needs_are_gone(
         "Present in person",
         "delegation of Anne Peeters",
     ]
+    row.note = "Left at noon"
+    row.save()
+    assert exports.attendance_rows(brussels["meeting"])[1][4] == "delegation of Anne Peeters; Left at noon"
 
 
 def test_admin_check_in_page_welcomes_a_delegation_member(brussels, staff_client, staff):
