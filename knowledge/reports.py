@@ -10,7 +10,7 @@ from reportlab.platypus import Paragraph, Spacer
 from meetings import exports, services
 from meetings.enums import Presence
 from meetings.models import Meeting
-from network.lib.collation import in_reader_order
+from network.lib.collation import sort_key
 from network.lib.neutralise import pdf_text
 
 from . import visibility
@@ -49,11 +49,21 @@ def meeting_report_pdf(meeting: Meeting, *, reader: visibility.Reader) -> bytes:
     )
 
     story.append(Paragraph(pdf_text(_("Attendance")), s["h2"]))
-    present = meeting.attendances.exclude(presence=Presence.ABSENT).select_related("person__organisation__country")
+    # A delegation member (no registry person) counts for the organisation of the invitee they came with. By
+    # country (none last) and organisation, in the reader's order.
+    present = sorted(
+        meeting.attendances.exclude(presence=Presence.ABSENT).with_organisations(),
+        key=lambda a: (
+            a.organisation.country is None,
+            sort_key(a.organisation.country),
+            sort_key(a.organisation.name),
+            a.pk,
+        ),
+    )
     rows = [[_("Country"), _("Organisation"), _("Presence")]]
     seen = set()
-    for attendance in in_reader_order(present, "person__organisation__country__name", "person__organisation__name"):
-        organisation = attendance.person.organisation
+    for attendance in present:
+        organisation = attendance.organisation
         key = (organisation.pk, attendance.presence)
         if key in seen:
             continue

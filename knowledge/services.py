@@ -345,10 +345,12 @@ class MeetingFacts:
 def meeting_facts(meeting: Meeting) -> MeetingFacts:
     """What the public may know: counts, institutions, themes, public conclusions — never remarks, names of
     people or confidential conclusions."""
-    present = meeting.attendances.exclude(presence=Presence.ABSENT).select_related("person__organisation")
-    if not present.exists():
-        present = meeting.invitations.live().filter(answer="accepted").select_related("person__organisation")
-    organisations = {p.person.organisation for p in present}
+    present = meeting.attendances.exclude(presence=Presence.ABSENT).with_organisations()
+    if present.exists():
+        organisations = {a.organisation for a in present}  # a delegation member counts for their invitee's
+    else:
+        accepted = meeting.invitations.live().filter(answer="accepted").select_related("person__organisation")
+        organisations = {i.person.organisation for i in accepted}
     countries = {o.country_id for o in organisations if o.country_id and o.kind == OrganisationKind.CRISIS_CENTRE}
     institutions = sorted({str(o.name) for o in organisations if o.kind == OrganisationKind.EU_BODY})
     next_meeting = (

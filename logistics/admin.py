@@ -251,7 +251,14 @@ class MeetingLogisticsAdmin(NoDeleteMixin, admin.ModelAdmin):
                     messages.error(request, " ".join(refusal.messages))
                     status = 400
                 else:
-                    messages.success(request, gettext("Welcome, %(name)s: checked in.") % {"name": done.badge.name})
+                    if done.attendance.is_delegate:
+                        welcome = gettext("Welcome, %(name)s (delegation of %(invitee)s): checked in.") % {
+                            "name": done.badge.name,
+                            "invitee": done.attendance.delegation_of.full_name,
+                        }
+                    else:
+                        welcome = gettext("Welcome, %(name)s: checked in.") % {"name": done.badge.name}
+                    messages.success(request, welcome)
                     return HttpResponseRedirect(request.path)
         badge_list = list(badges.badges_of(meeting))
         response = TemplateResponse(

@@ -93,7 +93,9 @@ def issue_badges(meeting: Meeting) -> int:
     """A badge for every invitee accepted in person (``badge_holders``) and every member of their delegations who
     has none yet; badges issued before keep their code (so printed ones stay valid). Returns how many were made."""
     taken = set(Badge.objects.filter(meeting=meeting).values_list("code", flat=True))
-    have_invitation = set(Badge.objects.filter(meeting=meeting, delegate=None).values_list("invitation_id", flat=True))
+    have_invitation = set(
+        Badge.objects.filter(meeting=meeting, for_delegate=False).values_list("invitation_id", flat=True)
+    )
     have_delegate = set(
         Badge.objects.filter(meeting=meeting).exclude(delegate=None).values_list("delegate_id", flat=True)
     )
@@ -115,6 +117,7 @@ def issue_badges(meeting: Meeting) -> int:
                 taken,
                 invitation=invitation,
                 delegate=delegate,
+                for_delegate=True,
                 name=delegate.name,
                 function=delegate.function,
                 **common,
@@ -229,7 +232,7 @@ def name_cards_pdf(meeting: Meeting, *, language: str | None = None) -> bytes:
     canvas = pdfcanvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
     with translation.override(language):
         canvas.setTitle(f"{_('Name cards')} — {meeting.title}")
-        for badge in badges_of(meeting).filter(delegate=None):
+        for badge in badges_of(meeting).filter(for_delegate=False):
             name = single_line_text(badge.name)
             below = single_line_text(" · ".join(p for p in (badge.country_code, badge.organisation) if p))
             for upside_down in (False, True):

@@ -53,7 +53,7 @@ def _check_window(meeting: Meeting, now: datetime.datetime) -> None:
 @dataclass
 class CheckedIn:
     badge: Badge
-    attendance: Attendance | None  # None for a delegate without a registry entry
+    attendance: Attendance  # the register row: the invitee's, or the delegation member's (no registry person)
 
 
 def normalise(code: str) -> str:
@@ -86,7 +86,9 @@ def _badge_for(meeting: Meeting, scanned: str) -> Badge:
 @transaction.atomic
 def check_in(meeting: Meeting, scanned: str, *, now: datetime.datetime | None = None) -> CheckedIn:
     """Check in the badge ``scanned`` names (its QR token, or its 8-character code as typed) at ``meeting``: the
-    badge is stamped and its invitee is recorded present in person in the attendance register.
+    badge is stamped and its holder is recorded present in person in the attendance register — the invitee, or for
+    a delegation member's badge a row of their own (``record_delegate``), also when the registration no longer
+    names them (the printed badge still does).
 
     Raises ``ValidationError`` (nothing changed) with code ``unknown`` (no such badge), ``other_meeting``,
     ``not_yet``/``over`` (outside ``window``) or ``already`` (the badge checked in before)."""
@@ -101,11 +103,31 @@ def check_in(meeting: Meeting, scanned: str, *, now: datetime.datetime | None = 
         )
     badge.checked_in_at = now
     badge.save(update_fields=["checked_in_at"])
-    attendance = None
-    if badge.delegate_id is None and badge.invitation_id:
-        invitation = badge.invitation
+    invitation = badge.invitation
+    if badge.for_delegate:
+        attendance = record_delegate(meeting, name=badge.name, delegation_of=invitation.person)
+    else:
         attendance = _record(meeting, invitation.person, Presence.IN_PERSON, invitation=invitation)
     return CheckedIn(badge, attendance)
+
+
+def record_delegate(
+    meeting: Meeting, *, name: str, delegation_of: Person, presence: str = Presence.IN_PERSON
+) -> Attendance:
+    """A member of ``delegation_of``'s delegation, not in the registry, recorded as ``presence`` at ``meeting``:
+    their register row (one per meeting, invitee and name) is made or updated. The row copies the name and points
+    at no logistics row, so it stays as attendance history whatever becomes of the registration."""
+    attendance = (
+        Attendance.objects.select_for_update()
+        .filter(meeting=meeting, person=None, delegation_of=delegation_of, name=name)
+        .order_by()
+        .first()
+    )
+    if attendance is None:
+        attendance = Attendance(meeting=meeting, name=name, delegation_of=delegation_of)
+    attendance.presence = presence
+    attendance.save()
+    return attendance
 
 
 def _record(
@@ -162,7 +184,9 @@ def roll_call_rows(meeting: Meeting) -> list[dict]:
         .select_related("person__organisation__country")
         .order_by("person__organisation__country__code")
     )
-    recorded = dict(Attendance.objects.filter(meeting=meeting).values_list("person_id", "presence"))
+    recorded = dict(
+        Attendance.objects.filter(meeting=meeting).exclude(person=None).values_list("person_id", "presence")
+    )
     rows: dict[int, dict] = {}
     for invitation in invitations:
         country = invitation.person.organisation.country

@@ -1,9 +1,11 @@
 """The demo's logistics of 28 April 2022 in Brussels: the date poll that chose it, the registrations of those who
-came in person, their badges (checked in as the attendance register says). Runs after ``meetings.demo.load()``;
-creates only what is missing.
+came in person, a member of Belgium's delegation (not in the registry), their badges (checked in as the attendance
+register says; the delegation member checked in too, so the register lists them). Runs after
+``meetings.demo.load()``; creates only what is missing.
 
-The poll's other slots and the registrations' details are illustrative, not from the public record. Dietary and
-accessibility needs are shown as the retention rule leaves them a month after the meeting: deleted.
+The poll's other slots, the registrations' details and the delegation member are illustrative, not from the public
+record. Dietary and accessibility needs are shown as the retention rule leaves them a month after the meeting:
+deleted.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import datetime
 import uuid
 import zoneinfo
 
-from meetings.enums import Answer, AttendanceMode, Presence
-from meetings.models import Attendance, Meeting
+from meetings.enums import Answer, AttendanceMode, Capacity, Presence
+from meetings.models import Attendance, Meeting, SeatAllowance
 
-from . import badges
+from . import badges, checkin
+from . import registration as registration_rules
 from .enums import LogisticsField, PollChoice, PollStatus, Travel
-from .models import Badge, DatePoll, MeetingLogistics, PollAnswer, Registration
+from .models import Badge, DatePoll, Delegate, MeetingLogistics, PollAnswer, Registration
 
 BRUSSELS = zoneinfo.ZoneInfo("Europe/Brussels")
 MEETING_UID = uuid.uuid5(uuid.NAMESPACE_URL, "https://dg-network.example.org/demo/meetings/2022-04-28")
@@ -37,6 +40,7 @@ ANSWERS = {
 }
 CHOICE = {"y": PollChoice.YES, "m": PollChoice.IF_NEED_BE, "n": PollChoice.NO}
 TRAVEL = [Travel.TRAIN, Travel.PLANE, Travel.PLANE, Travel.CAR]
+DELEGATION = {"country": "BE", "name": "Jan Janssens", "function": "Crisis management adviser"}
 
 
 def load() -> dict[str, int]:
@@ -56,15 +60,42 @@ def load() -> dict[str, int]:
         },
     )
     created["registrations"] += _registrations(meeting)
+    _delegation(meeting)
     created["badges"] += badges.issue_badges(meeting)
     present = set(
         Attendance.objects.filter(meeting=meeting, presence=Presence.IN_PERSON).values_list("person_id", flat=True)
     )
-    for badge in Badge.objects.filter(meeting=meeting, delegate=None, checked_in_at=None).select_related("invitation"):
-        if badge.invitation.person_id in present:
-            badge.checked_in_at = meeting.starts_at - datetime.timedelta(minutes=20)
-            badge.save(update_fields=["checked_in_at"])
+    arrived = meeting.starts_at - datetime.timedelta(minutes=20)
+    for badge in Badge.objects.filter(meeting=meeting, checked_in_at=None).select_related("invitation__person"):
+        if badge.invitation.person_id not in present:
+            continue
+        if badge.for_delegate:  # came with their invitee: their own row in the register, as a check-in makes
+            checkin.record_delegate(meeting, name=badge.name, delegation_of=badge.invitation.person)
+        badge.checked_in_at = arrived
+        badge.save(update_fields=["checked_in_at"])
     return created
+
+
+def _delegation(meeting: Meeting) -> None:
+    """Belgium, the host, had a second seat at the meeting: its director-general named one other member of the
+    delegation in it."""
+    registration = (
+        Registration.objects.filter(
+            invitation__meeting=meeting,
+            invitation__capacity=Capacity.MEMBER,
+            invitation__person__organisation__country__code=DELEGATION["country"],
+        )
+        .select_related("invitation__person__organisation__country")
+        .order_by("pk")
+        .first()
+    )
+    if registration is None or registration.delegates.exists():
+        return
+    country = registration.invitation.person.organisation.country
+    SeatAllowance.objects.get_or_create(meeting=meeting, country=country, defaults={"seats": 2})
+    if registration_rules.delegate_places(registration.invitation) < 1:
+        return  # the seat went to another invitee of the country
+    Delegate.objects.create(registration=registration, name=DELEGATION["name"], function=DELEGATION["function"])
 
 
 def _poll(meeting: Meeting) -> None:

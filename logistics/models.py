@@ -198,14 +198,18 @@ class Delegate(models.Model):
 
 
 class Badge(models.Model):
-    """One printed badge: an invitee (``invitation``) or a member of their delegation (``delegate``). ``code`` is
-    typed at the door or read from the badge's QR code; unique within the meeting."""
+    """One printed badge: an invitee (``invitation``) or a member of their delegation (``for_delegate``, with the
+    ``delegate`` it was printed for while the registration still names them). ``code`` is typed at the door or read
+    from the badge's QR code; unique within the meeting."""
 
     meeting = models.ForeignKey("meetings.Meeting", on_delete=models.PROTECT, related_name="badges")
     invitation = models.ForeignKey(
         "meetings.Invitation", on_delete=models.PROTECT, null=True, blank=True, related_name="badges"
     )
     delegate = models.OneToOneField(Delegate, on_delete=models.SET_NULL, null=True, blank=True, related_name="badge")
+    # Kept when the delegate is dropped from the registration (``delegate`` then empties): the printed badge still
+    # names a delegation member, never the invitee.
+    for_delegate = models.BooleanField(_("delegation member"), default=False, editable=False)
     code = models.CharField(_("check-in code"), max_length=8)
     name = models.CharField(_("name"), max_length=200)
     function = models.CharField(_("function"), max_length=200, blank=True)
@@ -221,7 +225,12 @@ class Badge(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "code"], name="logistics_badge_code_unique"),
             models.UniqueConstraint(
-                fields=["invitation"], condition=models.Q(delegate=None), name="logistics_badge_one_per_invitee"
+                fields=["invitation"],
+                condition=models.Q(for_delegate=False),
+                name="logistics_badge_one_per_invitee",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delegate=None) | models.Q(for_delegate=True), name="logistics_badge_delegate_kind"
             ),
         ]
 

@@ -229,16 +229,33 @@ class InvitationInline(NoDeleteInline, admin.TabularInline):
         return f"{who}, {date_format(timezone.localtime(invitation.answered_at), 'SHORT_DATETIME_FORMAT')}"
 
 
+def register_name(attendance: Attendance) -> str:
+    """A register row's name as the admin lists it: the person's, or a delegation member's with whose delegation."""
+    if attendance.is_delegate:
+        return gettext("%(name)s (delegation of %(invitee)s)") % {
+            "name": attendance.name,
+            "invitee": attendance.delegation_of.full_name,
+        }
+    return attendance.who
+
+
 class AttendanceInline(NoDeleteInline, admin.TabularInline):
+    """The register. A delegation member's row (checked in with their badge; not in the registry) shows their name
+    and leaves the person empty."""
+
     model = Attendance
     extra = 0
-    fields = ("person", "invitation", "presence", "note")
-    readonly_fields = ("invitation",)
+    fields = ("person", "delegation_member", "invitation", "presence", "note")
+    readonly_fields = ("delegation_member", "invitation")
     autocomplete_fields = ("person",)
     verbose_name_plural = _("attendance (add people who came without an invitation)")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person__organisation__country", "invitation__person")
+        return super().get_queryset(request).with_organisations().select_related("invitation__person")
+
+    @admin.display(description=_("delegation member"))
+    def delegation_member(self, attendance):
+        return register_name(attendance) if attendance.is_delegate else ""
 
 
 class MeetingChangeInline(NoDeleteInline, admin.TabularInline):
@@ -783,8 +800,12 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
 
 @admin.register(Attendance)
 class AttendanceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
-    list_display = ("person", "meeting", "presence", "note")
+    list_display = ("name_display", "meeting", "presence", "note")
     list_filter = ("presence", "meeting")
-    search_fields = ("person__first_name", "person__last_name")
-    list_select_related = ("person", "meeting")
-    autocomplete_fields = ("meeting", "person", "invitation")
+    search_fields = ("person__first_name", "person__last_name", "name", "delegation_of__last_name")
+    list_select_related = ("person", "delegation_of", "meeting")
+    autocomplete_fields = ("meeting", "person", "delegation_of", "invitation")
+
+    @admin.display(description=_("name"))
+    def name_display(self, attendance):
+        return register_name(attendance)

@@ -13,6 +13,7 @@ import io
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from network.lib.collation import in_reader_order
+from network.lib.collation import in_reader_order, sort_key
 from network.lib.neutralise import pdf_text, spreadsheet_cell
 
 from .enums import Presence
@@ -158,20 +159,40 @@ def participants_pdf(meeting: Meeting) -> bytes:
 # --- Attendance register -----------------------------------------------------------------------------------------
 
 
+def _register_key(attendance: Attendance) -> tuple:
+    """Country (rows without one last), then the invitee's name, a delegation member right after the invitee they
+    came with; names compared as ``network.lib.collation`` compares them, countries read in the active language."""
+    country = attendance.organisation.country
+    head = attendance.person or attendance.delegation_of
+    return (
+        country is None,
+        sort_key(country),
+        sort_key(head.last_name),
+        sort_key(head.first_name),
+        head.pk,
+        attendance.is_delegate,
+        sort_key(attendance.name),
+    )
+
+
 def attendance_rows(meeting: Meeting) -> list[list[str]]:
+    """The register as the PDF lists it: a header, then ``[country, organisation, name, presence, note]`` per row,
+    in the reader's order by country and name. A delegation member (no registry person) counts for the organisation
+    of the invitee they came with, and the note says whose delegation (before the row's own note, if any)."""
     rows = [[_("Country"), _("Organisation"), _("Name"), _("Presence"), _("Note")]]
-    for attendance in in_reader_order(
-        Attendance.objects.filter(meeting=meeting).select_related("person__organisation__country", "invitation"),
-        "person__organisation__country__name",
-        "person__last_name",
-    ):
-        organisation = attendance.person.organisation
-        note = attendance.note or ("" if attendance.invitation_id else _("without invitation"))
+    register = Attendance.objects.filter(meeting=meeting).with_organisations().select_related("invitation")
+    for attendance in sorted(register, key=_register_key):
+        organisation = attendance.organisation
+        if attendance.is_delegate:
+            delegation = _("delegation of %(name)s") % {"name": attendance.delegation_of.full_name}
+            note = f"{delegation}; {attendance.note}" if attendance.note else delegation
+        else:
+            note = attendance.note or ("" if attendance.invitation_id else _("without invitation"))
         rows.append(
             [
                 str(organisation.country or "—"),
                 str(organisation.name),
-                attendance.person.full_name,
+                attendance.who,
                 str(attendance.get_presence_display()),
                 note,
             ]
@@ -183,7 +204,13 @@ def attendance_pdf(meeting: Meeting) -> bytes:
     s = styles()
     rows = attendance_rows(meeting)
     present = Attendance.objects.filter(meeting=meeting).exclude(presence=Presence.ABSENT)
-    countries = present.exclude(person__organisation__country=None).values("person__organisation__country").distinct()
+    # A delegation member counts for the country of the invitee they came with.
+    countries = (
+        present.annotate(country=Coalesce("person__organisation__country", "delegation_of__organisation__country"))
+        .exclude(country=None)
+        .values("country")
+        .distinct()
+    )
     totals = _("%(people)d present (%(in_person)d in person, %(online)d online) from %(countries)d countries") % {
         "people": present.count(),
         "in_person": present.filter(presence=Presence.IN_PERSON).count(),

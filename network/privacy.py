@@ -74,6 +74,11 @@ def export_person(person: Person) -> dict:
             {"meeting": str(a.meeting.title), "presence": a.presence}
             for a in Attendance.objects.filter(person=person).select_related("meeting")
         ],
+        # The members of their delegation the register names (not registry people: a name, as on their badge).
+        "delegation_attendance": [
+            {"meeting": str(a.meeting.title), "name": a.name, "presence": a.presence}
+            for a in Attendance.objects.filter(delegation_of=person).select_related("meeting")
+        ],
         # Logistics answers, dietary and accessibility needs included while kept (deleted after the meeting).
         "registrations": [
             registration_export(r)

@@ -14,6 +14,7 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -459,8 +460,17 @@ class Invitation(models.Model):
         return str(self.get_answer_display())
 
 
+class AttendanceQuerySet(models.QuerySet):
+    def with_organisations(self) -> AttendanceQuerySet:
+        """The rows with what ``organisation`` reads (the person's, or the delegation head's, organisation and
+        country) loaded in the same query."""
+        return self.select_related("person__organisation__country", "delegation_of__organisation__country")
+
+
 class Attendance(models.Model):
-    """Who was there: one row per invitation, plus people who came without one."""
+    """Who was there: one row per invitation, people of the registry who came without one, and members of an
+    invitee's delegation, who are not in the registry: a ``name`` and the invitee they came with (``delegation_of``,
+    whose organisation and country they count for). A row names a person or a delegation member, never both."""
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("meeting"), on_delete=models.PROTECT, related_name="attendances"
@@ -477,23 +487,86 @@ class Attendance(models.Model):
         "members.Person",
         verbose_name=_("person"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="attendances",
+    )
+    # A delegation member's name as on their badge: attendance history, kept when the registration's list of
+    # delegates changes or its sensitive answers are deleted (nothing here points at the logistics app's rows).
+    name = models.CharField(_("delegation member"), max_length=200, blank=True, validators=[single_line])
+    delegation_of = models.ForeignKey(
+        "members.Person",
+        verbose_name=_("delegation of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delegation_attendances",
     )
     presence = models.CharField(_("presence"), max_length=20, choices=Presence.choices, default=Presence.ABSENT)
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_at = models.DateTimeField(_("recorded"), auto_now=True)
 
+    objects = AttendanceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
-        ordering = ["meeting", "person__organisation__country__code", "person__last_name"]
+        # By country, then name; a delegation member right after the invitee they came with.
+        ordering = [
+            "meeting",
+            Coalesce("person__organisation__country__code", "delegation_of__organisation__country__code").asc(),
+            Coalesce("person__last_name", "delegation_of__last_name").asc(),
+            Coalesce("person__first_name", "delegation_of__first_name").asc(),
+            "name",
+        ]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "person"], name="meetings_attendance_unique_person"),
+            models.UniqueConstraint(
+                fields=["meeting", "delegation_of", "name"],
+                condition=models.Q(person=None),
+                name="meetings_attendance_unique_delegate",
+                violation_error_message=_("This delegation member is already in the register."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(person__isnull=False, name="", delegation_of=None)
+                | (models.Q(person=None, delegation_of__isnull=False) & ~models.Q(name="")),
+                name="meetings_attendance_person_or_delegate",
+                violation_error_message=_(
+                    "Choose a person of the registry, or write a delegation member's name and the invitee they "
+                    "came with, not both."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} · {self.get_presence_display()}"
+        return f"{self.who} · {self.get_presence_display()}"
+
+    @property
+    def who(self) -> str:
+        """The name the register shows: the person's, or the delegation member's as written."""
+        return self.person.full_name if self.person_id else self.name
+
+    @property
+    def is_delegate(self) -> bool:
+        """Whether the row is a delegation member's (no registry person)."""
+        return self.person_id is None and bool(self.name)
+
+    @property
+    def organisation(self):
+        """The organisation the row counts for: the person's, or for a delegation member that of the invitee they
+        came with (``None`` on an unsaved row naming neither). Reads ``person``/``delegation_of`` and its
+        organisation: load them with ``with_organisations()``."""
+        head = self.person if self.person_id else self.delegation_of if self.delegation_of_id else None
+        return head.organisation if head is not None else None
 
     def clean(self):
         if self.invitation_id and self.meeting_id and self.invitation.meeting_id != self.meeting_id:
             raise ValidationError({"invitation": _("The invitation is for another meeting.")})
+        if self.person_id is None and not self.name:
+            raise ValidationError({"person": _("Choose the person who came.")})
+        if self.person_id and (self.name or self.delegation_of_id):
+            raise ValidationError({"person": _("A delegation member's row names no person of the registry.")})
+        if self.name and self.person_id is None and self.delegation_of_id is None:
+            raise ValidationError({"delegation_of": _("Choose the invitee whose delegation they came with.")})
+        if self.invitation_id and self.person_id is None:
+            raise ValidationError({"invitation": _("A delegation member's row has no invitation of its own.")})

@@ -4,6 +4,7 @@ import datetime
 import io
 from types import SimpleNamespace
 
+import pypdf
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
@@ -14,7 +15,8 @@ from django.urls import reverse
 
 from knowledge import services as knowledge
 from knowledge.models import Action, ActionStatus, ActionUpdate, LessonAttachment, LessonLearned, Minutes, NewsItem
-from meetings.models import Meeting
+from meetings.enums import Presence
+from meetings.models import Attendance, Meeting
 from members.enums import OrganisationKind, Participation, Role
 from members.models import Country
 from members.services import open_account
@@ -418,6 +420,24 @@ def test_meeting_report_pdf_in_the_chosen_language(network, client):
     assert french.content != german.content
     _client_for(client, network.german_deputy)  # a deputy who was not invited
     assert client.get(url).status_code == 404
+
+
+def test_a_delegation_member_present_counts_for_the_country_of_their_invitee(network, client):
+    march = network.march
+    Attendance.objects.filter(meeting=march, person=network.poland).update(presence=Presence.ABSENT)
+    Attendance.objects.create(
+        meeting=march, name="Jan Kowalczyk", delegation_of=network.poland, presence=Presence.ONLINE
+    )
+
+    facts = knowledge.meeting_facts(march)
+    _client_for(client, network.france)
+    report = client.get(reverse("portal:report", args=[march.pk]), {"lang": "en"})
+
+    assert facts.countries == 5  # Poland came, through its delegation
+    assert report.status_code == 200
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(report.content)).pages)
+    assert "Country PL" in text  # by country and organisation: the report names no person
+    assert "Jan Kowalczyk" not in text
 
 
 def test_public_summary_is_published_in_four_languages_with_a_feed(network, client):

@@ -1,14 +1,21 @@
+import datetime
+import io
+import json
+
+import pypdf
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from logistics import badges, checkin
-from logistics.models import Badge
+from logistics import badges, checkin, registration
+from logistics.models import Badge, Delegate, MeetingLogistics, Registration
 from meetings import exports
-from meetings.enums import Answer, Presence
+from meetings.enums import Answer, MeetingStatus, Presence
 from meetings.models import Attendance
+from network import privacy
 from tests import factories
+from tests.helpers import form_data
 
 from .conftest import at
 
@@ -17,7 +24,23 @@ pytestmark = pytest.mark.django_db
 
 def _badge(world) -> Badge:
     badges.issue_badges(world["meeting"])
-    return Badge.objects.get(invitation=world["in_person"], delegate=None)
+    return Badge.objects.get(invitation=world["in_person"], for_delegate=False)
+
+
+def _delegation(world) -> tuple[Badge, Badge]:
+    """Belgium's director named Jan Janssens (not in the registry) in her delegation; badges issued: (hers, his)."""
+    registration = Registration.objects.create(invitation=world["in_person"])
+    Delegate.objects.create(registration=registration, name="Jan Janssens", function="Adviser")
+    badges.issue_badges(world["meeting"])
+    return (
+        Badge.objects.get(invitation=world["in_person"], for_delegate=False),
+        Badge.objects.get(invitation=world["in_person"], for_delegate=True),
+    )
+
+
+def _pdf_text(content: bytes) -> str:
+    """The PDF's text with every run of white space (line breaks in table cells) as one space."""
+    return " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages).split())
 
 
 def test_typed_code_checks_in_and_fills_the_register(brussels):
@@ -207,3 +230,136 @@ def test_portal_offers_online_check_in_during_the_window_only(brussels, client):
         client.post(check_in_url)
 
     assert list(Attendance.objects.values_list("person_id", "presence")) == [(brussels["fr"].pk, Presence.ONLINE)]
+
+
+def test_delegates_badge_puts_them_in_the_register_and_its_pdf_once(brussels):
+    meeting = brussels["meeting"]
+    hers, his = _delegation(brussels)
+    organisation = str(brussels["be"].organisation.name)
+
+    done = checkin.check_in(meeting, f"{his.code[:4].lower()}-{his.code[4:]}", now=at(9, 0))
+    checkin.check_in_online(brussels["online"], now=at(9, 40))
+
+    row = Attendance.objects.get(meeting=meeting, person=None)
+    assert done.attendance == row
+    assert (row.name, row.delegation_of, row.invitation, row.presence) == (
+        "Jan Janssens",
+        brussels["be"],
+        None,
+        Presence.IN_PERSON,
+    )
+    assert not Attendance.objects.filter(person=brussels["be"]).exists()  # his badge does not check her in
+    # He counts for Belgium, the country of the invitee he came with.
+    text = _pdf_text(exports.attendance_pdf(meeting))
+    assert "2 present (1 in person, 1 online) from 2 countries" in text
+    assert "Jan Janssens" in text and "delegation of Anne Peeters" in text
+
+    recorded = row.recorded_at
+    with pytest.raises(ValidationError) as refused:
+        checkin.check_in(meeting, badges.token_for(his), now=at(9, 5))
+    assert refused.value.code == "already"
+    assert "Jan Janssens already checked in at 09:00" in refused.value.messages[0]
+    assert Attendance.objects.filter(meeting=meeting, person=None).count() == 1
+    row.refresh_from_db()
+    assert row.recorded_at == recorded
+
+    checkin.check_in(meeting, hers.code, now=at(9, 10))
+    assert exports.attendance_rows(meeting)[1:] == [
+        ["Country BE", organisation, "Anne Peeters", "Present in person", ""],
+        ["Country BE", organisation, "Jan Janssens", "Present in person", "delegation of Anne Peeters"],
+        ["Country FR", str(brussels["fr"].organisation.name), "Claire Dubois", "Present online", ""],
+    ]
+    text = _pdf_text(exports.attendance_pdf(meeting))
+    assert "3 present (2 in person, 1 online) from 2 countries" in text
+
+
+def test_printed_badge_of_a_delegate_dropped_from_the_registration_checks_in_the_delegate(brussels):
+    MeetingLogistics.objects.create(meeting=brussels["meeting"], fields=["delegation"], deadline=at(12, 0, day=20))
+    _hers, his = _delegation(brussels)
+
+    registration.save_registration(brussels["in_person"], answers={}, delegates=[], now=at(9, 0, day=1))
+
+    his.refresh_from_db()
+    assert (his.delegate, his.for_delegate) == (None, True)  # printed: kept, unlinked
+    done = checkin.check_in(brussels["meeting"], his.code, now=at(9, 0))
+    assert (done.attendance.name, done.attendance.delegation_of) == ("Jan Janssens", brussels["be"])
+    assert not Attendance.objects.filter(person=brussels["be"]).exists()
+
+
+def test_register_keeps_a_delegate_when_the_registration_and_its_needs_are_gone(brussels):
+    _hers, his = _delegation(brussels)
+    checkin.check_in(brussels["meeting"], his.code, now=at(9, 0))
+
+    Delegate.objects.get().delete()
+    registration.erase_sensitive(now=at(9, 0) + datetime.timedelta(days=90))
+
+    row = Attendance.objects.get(meeting=brussels["meeting"], person=None)
+    assert (row.name, row.delegation_of, row.presence) == ("Jan Janssens", brussels["be"], Presence.IN_PERSON)
+    assert exports.attendance_rows(brussels["meeting"])[1][2:] == [
+        "Jan Janssens",
+        "Present in person",
+        "delegation of Anne Peeters",
+    ]
+    row.note = "Left at noon"
+    row.save()
+    assert exports.attendance_rows(brussels["meeting"])[1][4] == "delegation of Anne Peeters; Left at noon"
+
+
+def test_admin_check_in_page_welcomes_a_delegation_member(brussels, staff_client, staff):
+    logistics = MeetingLogistics.objects.create(meeting=brussels["meeting"])
+    _hers, his = _delegation(brussels)
+    url = reverse("admin:logistics_meetinglogistics_checkin", args=[logistics.pk])
+
+    with time_machine.travel(at(9, 0), tick=False):
+        staff_client.force_login(staff)
+        page = staff_client.post(url, {"code": his.code}, follow=True)
+
+    assert "Welcome, Jan Janssens (delegation of Anne Peeters): checked in." in page.content.decode()
+    assert Attendance.objects.filter(meeting=brussels["meeting"], name="Jan Janssens").count() == 1
+
+
+def test_admin_register_shows_a_delegation_member_and_saves_around_them(brussels, staff_client):
+    meeting = brussels["meeting"]
+    _hers, his = _delegation(brussels)
+    checkin.check_in(meeting, his.code, now=at(9, 0))
+    row = Attendance.objects.get(meeting=meeting, person=None)
+    meeting.status = MeetingStatus.HELD
+    meeting.save(update_fields=["status"])
+    meeting_url = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+
+    page = staff_client.get(meeting_url)
+    listing = staff_client.get(reverse("admin:meetings_attendance_changelist"))
+    change = staff_client.get(reverse("admin:meetings_attendance_change", args=[row.pk]))
+
+    assert page.status_code == listing.status_code == change.status_code == 200
+    assert "Jan Janssens (delegation of Anne Peeters)" in page.content.decode()
+    assert "Jan Janssens (delegation of Anne Peeters)" in listing.content.decode()
+    # The meeting's form saves with his row in the register, his presence changed there.
+    data = form_data(page.content, "meeting_form")
+    index = next(k.split("-")[1] for k, v in data.items() if k.endswith("-id") and v == str(row.pk))
+    data[f"attendances-{index}-presence"] = Presence.ONLINE
+    response = staff_client.post(meeting_url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    row.refresh_from_db()
+    assert (row.person, row.name, row.presence) == (None, "Jan Janssens", Presence.ONLINE)
+    # Giving his row a person of the registry is refused with a message, not a server error.
+    data = form_data(staff_client.get(meeting_url).content, "meeting_form")
+    data[f"attendances-{index}-person"] = str(brussels["fr"].pk)
+    response = staff_client.post(meeting_url, data)
+    assert response.status_code == 200
+    assert "names no person of the registry" in response.content.decode()
+    row.refresh_from_db()
+    assert row.person is None
+
+
+def test_invitees_personal_data_export_lists_the_delegation_member_the_register_names(brussels):
+    _hers, his = _delegation(brussels)
+    checkin.check_in(brussels["meeting"], his.code, now=at(9, 0))
+
+    exported = privacy.export_person(brussels["be"])
+
+    json.dumps(exported)
+    assert exported["attendance"] == []
+    assert exported["delegation_attendance"] == [
+        {"meeting": str(brussels["meeting"].title), "name": "Jan Janssens", "presence": Presence.IN_PERSON}
+    ]

@@ -29,4 +29,14 @@ def test_demo_holds_the_poll_that_chose_28_april_2022_with_registrations_and_bad
     assert Registration.objects.filter(invitation__meeting=meeting).count() == counts[1] > 10
     checked_in = Badge.objects.filter(meeting=meeting).exclude(checked_in_at=None)
     assert checked_in.count() == meeting.attendances.filter(presence=Presence.IN_PERSON).count()
+    # A member of Belgium's delegation (not in the registry) checked in: the register has his row, once.
+    delegate = Badge.objects.get(meeting=meeting, for_delegate=True)
+    assert delegate.checked_in_at is not None
+    row = meeting.attendances.get(person=None)
+    assert (row.name, row.presence, row.delegation_of_id) == (
+        delegate.name,
+        Presence.IN_PERSON,
+        delegate.invitation.person_id,
+    )
+    assert row.organisation.country.code == "BE"
     assert badges.badges_pdf(meeting)[:4] == b"%PDF"

@@ -5,6 +5,7 @@ import datetime
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from meetings import services
 from meetings.enums import Answer, AttendanceMode, Capacity, MeetingFormat, MeetingStatus, Presence
@@ -309,6 +310,48 @@ def test_held_meeting_gets_an_attendance_register_from_the_answers(network):
     assert Attendance.objects.get(meeting=meeting, person=network["directors"]["BE"]).presence == Presence.ABSENT
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD
+
+
+def test_register_row_names_a_person_or_a_delegation_member(network):
+    meeting = factories.meeting()
+    be, fr = network["directors"]["BE"], network["directors"]["FR"]
+    delegate = Attendance.objects.create(meeting=meeting, name="Jan Janssens", delegation_of=be)
+
+    for row, field in [
+        (Attendance(meeting=meeting), "person"),
+        (Attendance(meeting=meeting, name="Els Maes"), "delegation_of"),
+        (Attendance(meeting=meeting, person=fr, name="Els Maes", delegation_of=be), "person"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            row.full_clean()
+        assert field in refused.value.message_dict
+    with pytest.raises(ValidationError, match="already in the register"):
+        Attendance(meeting=meeting, name="Jan Janssens", delegation_of=be).full_clean()
+    for fields in ({}, {"name": "Els Maes"}, {"person": fr, "name": "Els Maes", "delegation_of": be}):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Attendance.objects.create(meeting=meeting, **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Attendance.objects.create(meeting=meeting, name="Jan Janssens", delegation_of=be)
+    # The same name in another invitee's delegation is another row.
+    Attendance.objects.create(meeting=meeting, name="Jan Janssens", delegation_of=fr)
+    assert str(delegate) == "Jan Janssens · Absent"
+    assert delegate.organisation == be.organisation
+
+
+def test_held_meeting_keeps_a_delegation_member_already_in_the_register(network):
+    meeting = factories.meeting()
+    with BEFORE:
+        services.invite_network(meeting)
+        services.send_invitations(meeting)
+    be = network["directors"]["BE"]
+    Attendance.objects.create(meeting=meeting, name="Jan Janssens", delegation_of=be, presence=Presence.IN_PERSON)
+
+    with AFTER:
+        services.mark_held(meeting)
+
+    assert Attendance.objects.filter(meeting=meeting).count() == 7
+    assert Attendance.objects.get(meeting=meeting, person=be).presence == Presence.ABSENT
+    assert Attendance.objects.get(meeting=meeting, person=None).presence == Presence.IN_PERSON
 
 
 def test_copy_meeting_keeps_agenda_skeleton_not_invitations(network):

@@ -83,6 +83,8 @@ NEW_MIGRATIONS = {
     ("outbox", "0005_message_kinds_of_logistics"),
     ("outbox", "0006_questionnaire_kinds"),
     ("logistics", "0001_initial"),
+    ("meetings", "0011_register_holds_delegation_members"),
+    ("logistics", "0002_badges_of_delegation_members"),
 }
 # Apps born after the layout change: their tables, content types and permissions are new, not carried over; and the
 # new models of the apps that were there (a country's position on a conclusion).
