@@ -14,14 +14,15 @@ from django.urls import reverse
 from meetings import services
 from meetings.enums import Answer
 from members.services import open_account
-from outbox.models import OutgoingMessage
+from outbox.models import MessageKind, OutgoingMessage
 from tests import factories
-from tests.meetings.mail.messages import UTC, at, send
+from tests.meetings.mail.messages import UTC, at, html_of, in_language, received_for, send, text_of
 
 pytestmark = pytest.mark.django_db
 
 OLD_START = datetime.datetime(2027, 4, 28, 7, 30, tzinfo=UTC)  # 09:30 in Brussels
 NEW_START = datetime.datetime(2027, 4, 29, 12, 0, tzinfo=UTC)  # 14:00 in Brussels
+DECLINE_SAYS = "The calendar file attached takes the meeting out of your calendar; if you accept again, it comes back."
 
 
 class MailCalendar:
@@ -94,6 +95,8 @@ def test_sending_a_substitute_cancels_ones_own_calendar_copy(delegated, sink):
     assert calendar.methods == ["REQUEST", "CANCEL"]
     assert calendar.start_of(meeting) is None
     assert MailCalendar(sink, "substitute@crisis.example").start_of(meeting) == OLD_START
+    said = in_language("en", DECLINE_SAYS)
+    assert said in " ".join(text_of(received_for(sink, MessageKind.CONFIRMATION)[director.email]).split())
 
 
 def test_after_a_move_the_delegators_calendar_shows_no_old_time_and_the_substitutes_the_new(
@@ -143,7 +146,7 @@ def test_coming_after_all_brings_the_copy_back_with_the_current_time(
 
 def test_declining_cancels_the_copy_too(sink, client, django_capture_on_commit_callbacks):
     meeting = factories.meeting()
-    director = factories.director(email="dg@crisis.example")
+    director = factories.director(email="dg@crisis.example", preferred_language="de")
     invitation = factories.invitation(meeting, director)
     send(meeting, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
@@ -154,3 +157,8 @@ def test_declining_cancels_the_copy_too(sink, client, django_capture_on_commit_c
     assert mine.methods == ["REQUEST", "CANCEL"]
     assert mine.start_of(meeting) is None
     assert feed_starts(client, director, meeting) == []
+    # The confirmation says so in words, in the reader's language, in its text and its HTML.
+    said = in_language("de", DECLINE_SAYS)
+    confirmation = received_for(sink, MessageKind.CONFIRMATION)[director.email]
+    assert said in " ".join(text_of(confirmation).split())
+    assert said in " ".join(html_of(confirmation).split())
