@@ -32,6 +32,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from members.admin import NoDeleteMixin
 from members.models import Person
+from network.lib.collation import reader_ordering
 from network.lib.widgets import LabelledSplitDateTime, PrivateFileInput
 
 from . import exports, services
@@ -716,6 +717,11 @@ class InvitationAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     autocomplete_fields = ("meeting", "person", "substitute")
     actions = ("withdraw",)
 
+    def get_ordering(self, request):
+        # The latest meeting first, then countries and names as the reader's language sorts them.
+        names = ["country__name", "person__last_name", "person__first_name"]
+        return ["-meeting__starts_at", *reader_ordering(Invitation, names, getattr(request, "LANGUAGE_CODE", None))]
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = AnswerForm if obj else InviteForm
         return super().get_form(request, obj, change=change, **kwargs)
@@ -805,6 +811,17 @@ class AttendanceAdmin(NoDeleteMixin, SimpleHistoryAdmin):
     search_fields = ("person__first_name", "person__last_name", "name", "delegation_of__last_name")
     list_select_related = ("person", "delegation_of", "meeting")
     autocomplete_fields = ("meeting", "person", "delegation_of", "invitation")
+
+    def get_ordering(self, request):
+        # The latest meeting first, then countries and names as the reader's language sorts them; a delegation
+        # member after the invitee they came with.
+        names = [
+            ("person__organisation__country__name", "delegation_of__organisation__country__name"),
+            ("person__last_name", "delegation_of__last_name"),
+            ("person__first_name", "delegation_of__first_name"),
+            "name",
+        ]
+        return ["-meeting__starts_at", *reader_ordering(Attendance, names, getattr(request, "LANGUAGE_CODE", None))]
 
     @admin.display(description=_("name"))
     def name_display(self, attendance):

@@ -81,13 +81,22 @@ def _translated_column(model: type[models.Model], field: str, language: str):
     return Coalesce(NullIf(prefix + own, models.Value("")), prefix + default)
 
 
-def reader_ordering(model: type[models.Model], fields: Iterable[str], language: str | None = None) -> list:
+def _column(model: type[models.Model], field: str | tuple[str, ...], language: str):
+    if isinstance(field, tuple):  # alternatives: the first that is not null
+        return Coalesce(*(_translated_column(model, f, language) for f in field))
+    return _translated_column(model, field, language)
+
+
+def reader_ordering(
+    model: type[models.Model], fields: Iterable[str | tuple[str, ...]], language: str | None = None
+) -> list:
     """Order-by expressions sorting ``model`` by ``fields`` (names, possibly across relations, possibly translated)
-    in ``language``'s order (default: the active language)."""
+    in ``language``'s order (default: the active language). A tuple of names sorts by the first of them that is not
+    null (``("person__last_name", "delegation_of__last_name")``)."""
     language = language or translation.get_language() or settings.LANGUAGE_CODE
     collation = collation_for(language)
     code = collation.split("-")[0]
-    return [Collate(_translated_column(model, f, code), collation).asc(nulls_last=True) for f in fields]
+    return [Collate(_column(model, f, code), collation).asc(nulls_last=True) for f in fields]
 
 
 def in_reader_order(

@@ -115,3 +115,25 @@ def test_the_participants_list_is_in_the_readers_order(countries):
         assert [row[0] for row in participant_rows(meeting)[1:]] == ["Chypre", "Suède", "Tchéquie"]
     with translation.override("de"):
         assert [row[0] for row in participant_rows(meeting)[1:]] == ["Schweden", "Tschechien", "Zypern"]
+
+
+def test_the_admins_invitation_and_attendance_lists_are_in_the_readers_order(countries, staff_client):
+    """Within a meeting, by country as the reader's language sorts the names (not by code, nor by the person's
+    name): each director's last name is its country's code, and the names run against the countries' order."""
+    from meetings.enums import Presence
+    from meetings.models import Attendance
+
+    meeting = factories.meeting()
+    last_names = {"CZ": "Aalst", "SE": "Bakker", "CY": "Claes"}
+    for code, last_name in last_names.items():
+        director = factories.director(Country.objects.get(code=code), last_name=last_name)
+        invitation = factories.invitation(meeting, director)
+        Attendance.objects.create(meeting=meeting, person=director, invitation=invitation, presence=Presence.ONLINE)
+    # Chypre, Suède, Tchéquie; Schweden, Tschechien, Zypern
+    orders = {"fr": ["CY", "SE", "CZ"], "de": ["SE", "CZ", "CY"]}
+    for url in (reverse("admin:meetings_invitation_changelist"), reverse("admin:meetings_attendance_changelist")):
+        for language, order in orders.items():
+            html = staff_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+            body = html[html.find('id="result_list"') :]
+            positions = [body.find(last_names[code]) for code in order]
+            assert -1 not in positions and positions == sorted(positions), (url, language, positions)
