@@ -1,10 +1,10 @@
 // Check-in by camera: a badge's QR code read from the camera goes into the code field and the form is submitted
 // (the server takes the QR token in the same field as a typed code).
 //
-// Decoder: the browser's own BarcodeDetector where it exists and reads QR codes (Chrome on Android, Safari on
-// macOS); otherwise jsQR (vendored, logistics/static/vendor/jsqr, loaded before this file) on frames drawn to a
-// canvas every SCAN_EVERY_MS (Safari on iPhone, Firefox, desktop Chromium on Linux). The decoder used is written to
-// the button's data-decoder ("barcode-detector" or "jsqr") once the camera runs.
+// Decoder: the browser's own BarcodeDetector where it exists and reads QR codes (Chrome on Android, macOS and
+// ChromeOS); otherwise jsQR (vendored, logistics/static/vendor/jsqr, loaded before this file) on frames drawn to a
+// canvas every SCAN_EVERY_MS (any browser on iPhone, Safari, Firefox, desktop Chromium on Linux). The decoder used is
+// written to the button's data-decoder ("barcode-detector" or "jsqr") once the camera runs.
 //
 // Every message comes from the template's data- attributes on #scan-button (translated there): data-unsupported,
 // data-refused, data-no-camera, data-scanning, data-stop. Without JavaScript the button stays hidden and the code is
