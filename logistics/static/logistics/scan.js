@@ -92,7 +92,13 @@
       next();
       return;
     }
-    frame().then(function (value) {
+    var reading;
+    try {
+      reading = frame();
+    } catch (error) {
+      reading = Promise.reject(error); // a frame that cannot be read: try the next one
+    }
+    reading.then(function (value) {
       if (value && stream && !read) submit(value);
       else next();
     }, next);
