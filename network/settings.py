@@ -331,8 +331,9 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 # Powerful browser features no page of ours uses are denied to every page and frame (PermissionsPolicyMiddleware).
-# The camera stays denied until a page needs it (a secretariat check-in page that scans badges is planned: it will
-# then allow camera=(self) on that page alone).
+# The camera is denied too, except on the secretariat's check-in page, which reads badges' QR codes with it and sends
+# camera=(self) itself (logistics/admin.py). The CSP needs nothing for that: the video shows the camera's stream
+# (srcObject, no URL fetched, so media-src is not involved) and the decoder is our own script.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (

@@ -1,12 +1,14 @@
 import datetime
 import io
 import json
+from html import unescape
 
 import pypdf
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from logistics import badges, checkin, registration
 from logistics.models import Badge, Delegate, MeetingLogistics, Registration
@@ -211,6 +213,30 @@ def test_check_in_page_alone_may_use_the_camera(brussels, staff_client):
     assert "microphone=()" in page["Permissions-Policy"]
     assert "camera=()" in other["Permissions-Policy"]
     assert 'id="scan-button"' in page.content.decode()
+
+
+def test_check_in_page_loads_the_scanner_once_and_the_vendored_decoder(brussels, staff_client):
+    from logistics.models import MeetingLogistics
+
+    logistics = MeetingLogistics.objects.create(meeting=brussels["meeting"])
+
+    content = staff_client.get(reverse("admin:logistics_meetinglogistics_checkin", args=[logistics.pk])).content
+    html = unescape(content.decode())  # the attributes as the browser reads them
+
+    assert html.count('logistics/scan.js"') == 1  # twice, one click opened the camera twice
+    assert html.count('vendor/jsqr/jsQR.js"') == 1  # the decoder where there is no BarcodeDetector; never a CDN
+    assert html.index("vendor/jsqr/jsQR.js") < html.index("logistics/scan.js")
+    assert '<button type="button" id="scan-button" hidden' in html  # shown by scan.js: without it, a typed code
+    video_name = gettext("Camera view for reading the badge's QR code")
+    assert f'<video id="scan-video" hidden playsinline muted width="320" aria-label="{video_name}">' in html
+    for name, text in [
+        ("unsupported", "This browser cannot read QR codes with the camera: type the code."),
+        ("refused", "The camera was refused: allow it in the browser's settings, or type the code."),
+        ("no-camera", "No camera could be started: type the code."),
+        ("scanning", "Scanning: hold the badge's QR code in front of the camera."),
+        ("stop", "Stop the camera"),
+    ]:
+        assert f'data-{name}="{gettext(text)}"' in html
 
 
 def test_portal_offers_online_check_in_during_the_window_only(brussels, client):
